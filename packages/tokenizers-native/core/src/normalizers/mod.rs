@@ -1,0 +1,72 @@
+//! Normalizers, one file each, and their `tokenizer.json` tagged union.
+
+mod bert;
+
+pub use bert::BertNormalizer;
+
+use crate::tokenizer::{NormalizedString, Normalizer};
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// Every normalizer, tagged by `type` exactly as in `tokenizer.json`'s `normalizer` field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum NormalizerWrapper {
+    BertNormalizer(BertNormalizer),
+}
+
+impl NormalizerWrapper {
+    const SUPPORTED: &'static str = "BertNormalizer";
+
+    /// Parses one normalizer object (the value of `tokenizer.json`'s `normalizer`).
+    pub fn from_json(json: &str) -> Result<Self> {
+        parse_tagged(json, "normalizer", Self::SUPPORTED)
+    }
+
+    pub fn to_json(&self) -> String {
+        // Serializing plain data with string keys cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl Normalizer for NormalizerWrapper {
+    fn normalize(&self, n: &mut NormalizedString) -> Result<()> {
+        match self {
+            NormalizerWrapper::BertNormalizer(b) => b.normalize(n),
+        }
+    }
+}
+
+/// Parses a `type`-tagged component; an unknown tag gets an error that lists the supported ones.
+pub(crate) fn parse_tagged<T: for<'de> Deserialize<'de>>(
+    json: &str,
+    kind: &'static str,
+    supported: &str,
+) -> Result<T> {
+    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| Error::InvalidJson {
+        kind,
+        field: kind.to_owned(),
+        message: e.to_string(),
+    })?;
+    let Some(tag) = value.get("type").and_then(|t| t.as_str()) else {
+        return Err(Error::InvalidJson {
+            kind,
+            field: format!("{kind}.type"),
+            message: "expected a string field 'type'".to_owned(),
+        });
+    };
+    if !supported.split(", ").any(|s| s == tag) {
+        return Err(Error::UnknownComponent {
+            kind,
+            field: format!("{kind}.type"),
+            found: tag.to_owned(),
+            supported: supported.to_owned(),
+        });
+    }
+    let tag = tag.to_owned();
+    serde_json::from_value(value).map_err(|e| Error::InvalidJson {
+        kind,
+        field: format!("{kind} ({tag})"),
+        message: e.to_string(),
+    })
+}

@@ -1,0 +1,38 @@
+//! Pre-tokenizers, one file each, and their `tokenizer.json` tagged union.
+
+mod bert;
+
+pub use bert::BertPreTokenizer;
+
+use crate::normalizers::parse_tagged;
+use crate::tokenizer::{PreTokenizer, Split};
+use crate::Result;
+use serde::{Deserialize, Serialize};
+
+/// Every pre-tokenizer, tagged by `type` exactly as in `tokenizer.json`'s `pre_tokenizer` field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum PreTokenizerWrapper {
+    BertPreTokenizer(BertPreTokenizer),
+}
+
+impl PreTokenizerWrapper {
+    const SUPPORTED: &'static str = "BertPreTokenizer";
+
+    /// Parses one pre-tokenizer object (the value of `tokenizer.json`'s `pre_tokenizer`).
+    pub fn from_json(json: &str) -> Result<Self> {
+        parse_tagged(json, "pre_tokenizer", Self::SUPPORTED)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl PreTokenizer for PreTokenizerWrapper {
+    fn pre_tokenize(&self, splits: Vec<Split>) -> Result<Vec<Split>> {
+        match self {
+            PreTokenizerWrapper::BertPreTokenizer(b) => b.pre_tokenize(splits),
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! A string being normalized, with the map from each of its bytes back to the original.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// A `[start, end)` range.
+pub type Offsets = (usize, usize);
+
+/// The original text, its normalized form, and for each byte of the normalized form the byte
+/// range of the original it came from (`alignments.len() == normalized.len()`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NormalizedString {
+    original: String,
+    normalized: String,
+    alignments: Vec<Offsets>,
+}
+
+impl From<&str> for NormalizedString {
+    fn from(s: &str) -> Self {
+        // Identity alignment: each byte of a char points at the whole char.
+        let mut alignments = Vec::with_capacity(s.len());
+        for (start, c) in s.char_indices() {
+            let end = start + c.len_utf8();
+            alignments.extend(std::iter::repeat((start, end)).take(c.len_utf8()));
+        }
+        Self {
+            original: s.to_owned(),
+            normalized: s.to_owned(),
+            alignments,
+        }
+    }
+}
+
+impl NormalizedString {
+    pub fn original(&self) -> &str {
+        &self.original
+    }
+
+    pub fn get(&self) -> &str {
+        &self.normalized
+    }
+
+    /// Per normalized byte, the original byte range it comes from.
+    pub fn alignments(&self) -> &[Offsets] {
+        &self.alignments
+    }
+
+    pub fn into_parts(self) -> (String, Vec<Offsets>) {
+        (self.normalized, self.alignments)
+    }
+
+    /// Rewrites the whole normalized string from `dest`, one `(char, change)` per output char:
+    /// - `0`: the char replaces the next char of the current string;
+    /// - `1`: the char is inserted, and shares the alignment of the char before it;
+    /// - `-n`: the char replaces the next char, and the `n` chars after that are removed.
+    ///
+    /// `initial_offset` chars at the very start are removed before `dest` applies. These are
+    /// HF's `NormalizedString::transform` semantics, so offsets match HF's exactly.
+    pub fn transform<I>(&mut self, dest: I, initial_offset: usize)
+    where
+        I: IntoIterator<Item = (char, isize)>,
+    {
+        let old = std::mem::take(&mut self.normalized);
+        let mut old_chars = old.chars();
+        // Byte cursor into `old` (and so into `self.alignments`).
+        let mut cursor: usize = (&mut old_chars)
+            .take(initial_offset)
+            .map(char::len_utf8)
+            .sum();
+        let mut normalized = String::with_capacity(old.len());
+        let mut alignments = Vec::with_capacity(self.alignments.len());
+        for (c, change) in dest {
+            let align = if change > 0 {
+                // Inserted: borrow the previous byte's alignment (or an empty one at the start).
+                if cursor == 0 {
+                    (0, 0)
+                } else {
+                    self.alignments[cursor - 1]
+                }
+            } else {
+                self.alignments.get(cursor).copied().unwrap_or_else(|| {
+                    // Replacing past the end cannot come from a well-formed `dest`; align the
+                    // char with the end of the original rather than panicking.
+                    let end = self.original.len();
+                    (end, end)
+                })
+            };
+            if change <= 0 {
+                cursor += old_chars.next().map_or(0, char::len_utf8);
+            }
+            if change < 0 {
+                cursor += (&mut old_chars)
+                    .take(change.unsigned_abs())
+                    .map(char::len_utf8)
+                    .sum::<usize>();
+            }
+            normalized.push(c);
+            alignments.extend(std::iter::repeat(align).take(c.len_utf8()));
+        }
+        self.normalized = normalized;
+        self.alignments = alignments;
+    }
+
+    /// Keeps only the chars for which `keep` is true.
+    pub fn filter<F: Fn(char) -> bool>(&mut self, keep: F) -> &mut Self {
+        // Walk backwards so each kept char can absorb the removed run that follows it.
+        let mut removed: usize = 0;
+        let mut out: Vec<(char, isize)> = Vec::with_capacity(self.normalized.len());
+        for c in self.normalized.chars().rev() {
+            if keep(c) {
+                out.push((c, -(removed as isize)));
+                removed = 0;
+            } else {
+                removed += 1;
+            }
+        }
+        out.reverse();
+        self.transform(out, removed);
+        self
+    }
+
+    /// Replaces each char by `f(c)`, one for one.
+    pub fn map<F: Fn(char) -> char>(&mut self, f: F) -> &mut Self {
+        let out: Vec<(char, isize)> = self.normalized.chars().map(|c| (f(c), 0)).collect();
+        self.transform(out, 0);
+        self
+    }
+
+    /// Unicode lowercase; a char that lowercases to several chars inserts the extra ones.
+    pub fn lowercase(&mut self) -> &mut Self {
+        let mut out: Vec<(char, isize)> = Vec::with_capacity(self.normalized.len());
+        for c in self.normalized.chars() {
+            for (i, lc) in c.to_lowercase().enumerate() {
+                out.push((lc, isize::from(i > 0)));
+            }
+        }
+        self.transform(out, 0);
+        self
+    }
+
+    /// Canonical decomposition (NFD).
+    pub fn nfd(&mut self) -> &mut Self {
+        let out = with_changes(&self.normalized, self.normalized.nfd());
+        self.transform(out, 0);
+        self
+    }
+
+    /// Byte offsets of `[start, end)` (normalized bytes) in the original string.
+    pub fn original_offsets(&self, start: usize, end: usize) -> Option<Offsets> {
+        if start >= end {
+            return None;
+        }
+        let first = self.alignments.get(start)?;
+        let last = self.alignments.get(end - 1)?;
+        Some((first.0, last.1))
+    }
+}
+
+/// Turns a normalization of `before` into `(char, change)` pairs for `transform`, matching
+/// HF: composed/decomposed chars are aligned by walking both strings char by char within each
+/// stable run (a char plus its combining marks).
+pub(crate) fn with_changes<I: Iterator<Item = char>>(before: &str, after: I) -> Vec<(char, isize)> {
+    // Group both sides by "starter" (a char with canonical combining class 0): normalization
+    // never moves text across a starter, so groups correspond one to one.
+    let mut out = Vec::new();
+    let before_groups = group_by_starter(before.chars());
+    let after_groups = group_by_starter(after);
+    let mut bi = before_groups.into_iter();
+    for ag in after_groups {
+        let bg = bi.next().unwrap_or_default();
+        let (nb, na) = (bg.len() as isize, ag.len() as isize);
+        for (i, c) in ag.into_iter().enumerate() {
+            let i = i as isize;
+            let change = if na >= nb {
+                // Decomposition: the first nb chars replace, the rest are insertions.
+                isize::from(i >= nb)
+            } else if i == na - 1 {
+                // Composition: the last char also swallows the surplus originals.
+                -(nb - na)
+            } else {
+                0
+            };
+            out.push((c, change));
+        }
+    }
+    out
+}
+
+fn group_by_starter<I: Iterator<Item = char>>(chars: I) -> Vec<Vec<char>> {
+    use unicode_normalization::char::canonical_combining_class;
+    let mut groups: Vec<Vec<char>> = Vec::new();
+    for c in chars {
+        match groups.last_mut() {
+            Some(g) if canonical_combining_class(c) != 0 => g.push(c),
+            _ => groups.push(vec![c]),
+        }
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_keeps_alignment_to_original() {
+        let mut n = NormalizedString::from("a\u{0}b");
+        n.filter(|c| c != '\u{0}');
+        assert_eq!(n.get(), "ab");
+        assert_eq!(n.alignments(), &[(0, 1), (2, 3)]);
+    }
+
+    #[test]
+    fn nfd_then_strip_marks_points_at_the_accented_char() {
+        let mut n = NormalizedString::from("é!");
+        n.nfd();
+        assert_eq!(n.get(), "e\u{301}!");
+        n.filter(|c| c != '\u{301}');
+        assert_eq!(n.get(), "e!");
+        // 'e' still covers the 2-byte 'é', '!' its own byte.
+        assert_eq!(n.alignments(), &[(0, 2), (2, 3)]);
+    }
+
+    #[test]
+    fn lowercase_expansion_inserts() {
+        // U+0130 (İ) lowercases to "i\u{307}".
+        let mut n = NormalizedString::from("İx");
+        n.lowercase();
+        assert_eq!(n.get(), "i\u{307}x");
+        assert_eq!(n.original_offsets(0, n.get().len()), Some((0, 3)));
+    }
+}

@@ -1,0 +1,7 @@
+/**
+ * @transferjs/tokenizers-native: HF-compatible tokenization in Rust.
+ * Everything public is named here; nothing else is part of the API.
+ */
+export { TokenizerError } from './errors.js';
+export { Normalizer, PreTokenizer } from './pre_tokenizer.js';
+export type { ComponentJson, Normalized, Offsets, PreToken } from './pre_tokenizer.js';
