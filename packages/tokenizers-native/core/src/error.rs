@@ -23,6 +23,34 @@ pub enum Error {
         field: String,
         message: String,
     },
+
+    /// A file that cannot be read (missing, unreadable).
+    #[error("{path}: cannot read file: {message}")]
+    Io { path: String, message: String },
+
+    /// A file whose bytes are not UTF-8.
+    #[error("{path}: invalid UTF-8 at byte {byte}; expected a UTF-8 text file")]
+    InvalidUtf8 { path: String, byte: usize },
+
+    /// A vocabulary or merges file whose content is malformed.
+    #[error("{path}:{line}: {message}")]
+    InvalidFile {
+        path: String,
+        line: usize,
+        message: String,
+    },
+
+    /// A model option that refers to a token the vocabulary lacks.
+    #[error("{field}: token '{token}' is not in the vocabulary; add it to the vocab or change {field}")]
+    MissingToken { field: String, token: String },
+
+    /// An id passed to decode / idToToken that no token has.
+    #[error("id {id} is out of range: the vocabulary (with added tokens) has {vocab_size} ids")]
+    IdOutOfRange { id: u32, vocab_size: usize },
+
+    /// An option or a combination of options that cannot work.
+    #[error("{field}: {message}")]
+    InvalidConfig { field: String, message: String },
 }
 
 impl Error {
@@ -31,6 +59,24 @@ impl Error {
         match self {
             Error::UnknownComponent { .. } => "UNKNOWN_COMPONENT",
             Error::InvalidJson { .. } => "INVALID_JSON",
+            Error::Io { .. } => "FILE_NOT_READABLE",
+            Error::InvalidUtf8 { .. } => "INVALID_UTF8",
+            Error::InvalidFile { .. } => "INVALID_FILE",
+            Error::MissingToken { .. } => "MISSING_TOKEN",
+            Error::IdOutOfRange { .. } => "ID_OUT_OF_RANGE",
+            Error::InvalidConfig { .. } => "INVALID_CONFIG",
         }
     }
+}
+
+/// Reads a whole text file, naming the file in every error.
+pub fn read_text_file(path: &str) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::Io {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    String::from_utf8(bytes).map_err(|e| Error::InvalidUtf8 {
+        path: path.to_owned(),
+        byte: e.utf8_error().valid_up_to(),
+    })
 }

@@ -11,12 +11,18 @@
 //! the original input, so offsets always point into what the user passed in.
 //! This crate knows nothing of napi: `../native` is the only FFI layer.
 
+pub mod decoders;
 pub mod error;
+pub mod models;
 pub mod normalizers;
 pub mod pre_tokenizers;
 pub mod tokenizer;
 
 pub use error::{Error, Result};
+pub use decoders::DecoderWrapper;
+pub use models::ModelWrapper;
 pub use normalizers::NormalizerWrapper;
 pub use pre_tokenizers::PreTokenizerWrapper;
-pub use tokenizer::{NormalizedString, Normalizer, Offsets, PreTokenizer, Split};
+pub use tokenizer::{
+    Decoder, Model, NormalizedString, Normalizer, Offsets, PreTokenizer, Split, Token,
+};

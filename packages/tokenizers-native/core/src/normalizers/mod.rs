@@ -23,6 +23,11 @@ impl NormalizerWrapper {
         parse_tagged(json, "normalizer", Self::SUPPORTED)
     }
 
+    /// Parses an already parsed value found at `field` of a `tokenizer.json`.
+    pub fn from_value(value: serde_json::Value, field: &str) -> Result<Self> {
+        parse_tagged_value(value, "normalizer", field, Self::SUPPORTED)
+    }
+
     pub fn to_json(&self) -> String {
         // Serializing plain data with string keys cannot fail.
         serde_json::to_string(self).unwrap_or_default()
@@ -48,17 +53,28 @@ pub(crate) fn parse_tagged<T: for<'de> Deserialize<'de>>(
         field: kind.to_owned(),
         message: e.to_string(),
     })?;
+    parse_tagged_value(value, kind, kind, supported)
+}
+
+/// As `parse_tagged`, from an already parsed value found at `field` (e.g. `normalizer` or
+/// `normalizer.normalizers[2]`), which errors name.
+pub(crate) fn parse_tagged_value<T: for<'de> Deserialize<'de>>(
+    value: serde_json::Value,
+    kind: &'static str,
+    field: &str,
+    supported: &str,
+) -> Result<T> {
     let Some(tag) = value.get("type").and_then(|t| t.as_str()) else {
         return Err(Error::InvalidJson {
             kind,
-            field: format!("{kind}.type"),
+            field: format!("{field}.type"),
             message: "expected a string field 'type'".to_owned(),
         });
     };
     if !supported.split(", ").any(|s| s == tag) {
         return Err(Error::UnknownComponent {
             kind,
-            field: format!("{kind}.type"),
+            field: format!("{field}.type"),
             found: tag.to_owned(),
             supported: supported.to_owned(),
         });
@@ -66,7 +82,7 @@ pub(crate) fn parse_tagged<T: for<'de> Deserialize<'de>>(
     let tag = tag.to_owned();
     serde_json::from_value(value).map_err(|e| Error::InvalidJson {
         kind,
-        field: format!("{kind} ({tag})"),
+        field: format!("{field} ({tag})"),
         message: e.to_string(),
     })
 }

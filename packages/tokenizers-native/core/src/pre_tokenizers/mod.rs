@@ -24,6 +24,11 @@ impl PreTokenizerWrapper {
         parse_tagged(json, "pre_tokenizer", Self::SUPPORTED)
     }
 
+    /// Parses an already parsed value found at `field` of a `tokenizer.json`.
+    pub fn from_value(value: serde_json::Value, field: &str) -> Result<Self> {
+        crate::normalizers::parse_tagged_value(value, "pre_tokenizer", field, Self::SUPPORTED)
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }

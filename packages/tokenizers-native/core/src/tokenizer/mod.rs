@@ -7,6 +7,7 @@ pub use normalized::{NormalizedString, Offsets};
 pub use pre_tokenized::Split;
 
 use crate::Result;
+use std::collections::HashMap;
 
 /// Step 1 of the pipeline: rewrites the text in place, keeping alignments.
 pub trait Normalizer {
@@ -16,4 +17,41 @@ pub trait Normalizer {
 /// Step 2: cuts the normalized text into words, each still aligned to the original.
 pub trait PreTokenizer {
     fn pre_tokenize(&self, splits: Vec<Split>) -> Result<Vec<Split>>;
+}
+
+/// One token produced by a model: its id, its string, and its `[start, end)` byte range in the
+/// word (the pre-tokenized piece) it was cut from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub id: u32,
+    pub value: String,
+    pub offsets: Offsets,
+}
+
+impl Token {
+    pub fn new(id: u32, value: String, offsets: Offsets) -> Self {
+        Self { id, value, offsets }
+    }
+}
+
+/// Step 3: turns one word into tokens, and owns the vocabulary.
+pub trait Model {
+    /// Tokenizes one pre-tokenized word; token offsets are byte ranges in `word`.
+    fn tokenize(&self, word: &str) -> Result<Vec<Token>>;
+    fn token_to_id(&self, token: &str) -> Option<u32>;
+    fn id_to_token(&self, id: u32) -> Option<&str>;
+    /// The whole vocabulary, token -> id.
+    fn get_vocab(&self) -> HashMap<String, u32>;
+    fn get_vocab_size(&self) -> usize;
+}
+
+/// Step 5 (after the post-processor): turns tokens back into text pieces. Each decoder maps a
+/// list of token strings to a list of strings, so decoders can be chained; the final text is
+/// their concatenation.
+pub trait Decoder {
+    fn decode_chain(&self, tokens: Vec<String>) -> Result<Vec<String>>;
+
+    fn decode(&self, tokens: Vec<String>) -> Result<String> {
+        Ok(self.decode_chain(tokens)?.concat())
+    }
 }

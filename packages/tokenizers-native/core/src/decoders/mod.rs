@@ -1,0 +1,42 @@
+//! Decoders, one file each, and their `tokenizer.json` tagged union.
+
+mod wordpiece;
+
+pub use wordpiece::WordPieceDecoder;
+
+use crate::normalizers::parse_tagged;
+use crate::tokenizer::Decoder;
+use crate::Result;
+use serde::{Deserialize, Serialize};
+
+/// Every decoder, tagged by `type` exactly as in `tokenizer.json`'s `decoder` field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum DecoderWrapper {
+    WordPiece(WordPieceDecoder),
+}
+
+impl DecoderWrapper {
+    const SUPPORTED: &'static str = "WordPiece";
+
+    /// Parses one decoder object (the value of `tokenizer.json`'s `decoder`).
+    pub fn from_json(json: &str) -> Result<Self> {
+        parse_tagged(json, "decoder", Self::SUPPORTED)
+    }
+
+    pub fn from_value(value: serde_json::Value, field: &str) -> Result<Self> {
+        crate::normalizers::parse_tagged_value(value, "decoder", field, Self::SUPPORTED)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl Decoder for DecoderWrapper {
+    fn decode_chain(&self, tokens: Vec<String>) -> Result<Vec<String>> {
+        match self {
+            DecoderWrapper::WordPiece(d) => d.decode_chain(tokens),
+        }
+    }
+}
