@@ -1,7 +1,9 @@
 //! Models, one folder each, and their `tokenizer.json` tagged union.
 
+pub mod unigram;
 pub mod wordpiece;
 
+pub use unigram::Unigram;
 pub use wordpiece::WordPiece;
 
 use crate::tokenizer::{Model, Token};
@@ -18,10 +20,11 @@ pub type Vocab = HashMap<String, u32, rustc_hash::FxBuildHasher>;
 #[serde(tag = "type")]
 pub enum ModelWrapper {
     WordPiece(WordPiece),
+    Unigram(Unigram),
 }
 
 impl ModelWrapper {
-    const SUPPORTED: &'static str = "WordPiece";
+    const SUPPORTED: &'static str = "WordPiece, Unigram";
 
     /// Parses one model object (the value of `tokenizer.json`'s `model`).
     pub fn from_json(json: &str) -> Result<Self> {
@@ -39,6 +42,7 @@ impl ModelWrapper {
     fn inner(&self) -> &dyn Model {
         match self {
             ModelWrapper::WordPiece(m) => m,
+            ModelWrapper::Unigram(m) => m,
         }
     }
 }
