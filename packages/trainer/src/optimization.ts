@@ -1,0 +1,418 @@
+import * as tf from '@tensorflow/tfjs';
+import { TrainerError } from './errors.js';
+import type { SchedulerType } from './training_args.js';
+
+// ---------------------------------------------------------------------------------------------
+// Parameter groups
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * HF Trainer's name patterns for parameters that get no weight decay (lower-cased name):
+ * biases and every normalisation layer ('LayerNorm', 'layer_norm', 'norm', 'rmsnorm').
+ * HF also excludes parameters of nn.LayerNorm modules by type; names are all we have here, and
+ * every BERT-family checkpoint names its LayerNorms so that these patterns catch them.
+ */
+const NO_DECAY_PATTERNS: readonly RegExp[] = [
+  /bias/,
+  /layernorm/,
+  /rmsnorm/,
+  /(?:^|\.)norm(?:$|\.)/,
+  /_norm(?:$|\.)/,
+];
+
+/**
+ * The parameter names weight decay applies to, as HF Trainer's `get_decay_parameter_names`.
+ *
+ * `['bert.encoder.layer.0.output.dense.weight', 'bert.encoder.layer.0.output.dense.bias',
+ *   'bert.encoder.layer.0.output.LayerNorm.weight']` -> `['bert.encoder.layer.0.output.dense.weight']`
+ */
+export function getDecayParameterNames(names: Iterable<string>): string[] {
+  const out: string[] = [];
+  for (const name of names) {
+    const lower = name.toLowerCase();
+    if (!NO_DECAY_PATTERNS.some((p) => p.test(lower))) out.push(name);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// AdamW
+// ---------------------------------------------------------------------------------------------
+
+/** Options of {@link AdamW}; defaults are torch.optim.AdamW's except weightDecay (HF's 0). */
+export interface AdamWOptions {
+  /** Default 1e-3 (torch); the Trainer passes TrainingArguments.learningRate. */
+  learningRate?: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  /** Applied only to the names in `decayParameterNames`. Default 0. */
+  weightDecay?: number;
+  /** Names that get weight decay; default: {@link getDecayParameterNames} of the parameters. */
+  decayParameterNames?: Iterable<string>;
+}
+
+interface SlotPair {
+  expAvg: tf.Variable;
+  expAvgSq: tf.Variable;
+}
+
+/**
+ * AdamW exactly as torch.optim.AdamW (single-tensor path, amsgrad off), over named tf.Variables,
+ * with two parameter groups as HF Trainer builds them (decay / no decay).
+ *
+ * Per parameter p with gradient g, at step t (1-based), learning rate lr:
+ * 1. p <- p * (1 - lr * weight_decay)             decoupled decay (decay group only)
+ * 2. m <- lerp(m, g, 1 - beta1)                   first moment
+ * 3. v <- v * beta2 + (1 - beta2) * g * g         second moment
+ * 4. denom <- sqrt(v) / sqrt(1 - beta2^t) + eps   eps added after the bias correction
+ * 5. p <- p - lr / (1 - beta1^t) * m / denom
+ * Scalars are computed in float64 and applied in float32, as torch does.
+ */
+export class AdamW {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly weightDecay: number;
+  learningRate: number;
+  private readonly params: Map<string, tf.Variable>;
+  private readonly decay: Set<string>;
+  private readonly slots = new Map<string, SlotPair>();
+  private stepCount = 0;
+
+  constructor(params: Map<string, tf.Variable>, options: AdamWOptions = {}) {
+    this.params = new Map(params);
+    this.learningRate = options.learningRate ?? 1e-3;
+    this.beta1 = options.beta1 ?? 0.9;
+    this.beta2 = options.beta2 ?? 0.999;
+    this.epsilon = options.epsilon ?? 1e-8;
+    this.weightDecay = options.weightDecay ?? 0;
+    this.decay = new Set(options.decayParameterNames ?? getDecayParameterNames(this.params.keys()));
+    for (const name of this.decay) {
+      if (!this.params.has(name)) {
+        throw new TrainerError(
+          'INVALID_ARGUMENT',
+          `AdamW: decayParameterNames names '${name}', which is not one of the optimized parameters`,
+        );
+      }
+    }
+  }
+
+  /** Optimizer steps taken so far (torch's state['step']). */
+  get step(): number {
+    return this.stepCount;
+  }
+
+  /** The parameter names of the decay group, then of the no-decay group (HF's two groups). */
+  get paramGroups(): { names: string[]; weightDecay: number }[] {
+    const names = [...this.params.keys()];
+    return [
+      { names: names.filter((n) => this.decay.has(n)), weightDecay: this.weightDecay },
+      { names: names.filter((n) => !this.decay.has(n)), weightDecay: 0 },
+    ];
+  }
+
+  /**
+   * One update with the given gradients (keyed by parameter name; every parameter must have one)
+   * at the current `learningRate`. The gradients are not disposed.
+   */
+  applyGradients(grads: Map<string, tf.Tensor>): void {
+    this.stepCount += 1;
+    const t = this.stepCount;
+    const lr = this.learningRate;
+    const biasCorrection1 = 1 - this.beta1 ** t;
+    const biasCorrection2Sqrt = Math.sqrt(1 - this.beta2 ** t);
+    const stepSize = lr / biasCorrection1;
+    for (const [name, p] of this.params) {
+      const g = grads.get(name);
+      if (g === undefined) {
+        throw new TrainerError(
+          'INTERNAL',
+          `AdamW: no gradient for parameter '${name}' (every optimized parameter needs one)`,
+        );
+      }
+      const slot = this.slotFor(name, p);
+      const wd = this.decay.has(name) ? this.weightDecay : 0;
+      tf.tidy(() => {
+        let param: tf.Tensor = p;
+        // 1. decoupled weight decay
+        if (wd !== 0) param = param.mul(tf.scalar(1 - lr * wd));
+        // 2. m.lerp_(g, w) with w = 1 - beta1 < 0.5: m + w * (g - m)
+        const w = 1 - this.beta1;
+        const m =
+          w < 0.5
+            ? slot.expAvg.add(g.sub(slot.expAvg).mul(tf.scalar(w)))
+            : g.sub(g.sub(slot.expAvg).mul(tf.scalar(1 - w)));
+        // 3. v * beta2 + (1 - beta2) * g * g
+        const v = slot.expAvgSq
+          .mul(tf.scalar(this.beta2))
+          .add(g.mul(g).mul(tf.scalar(1 - this.beta2)));
+        // 4. denom = sqrt(v) / sqrt(bc2) + eps
+        const denom = v.sqrt().div(tf.scalar(biasCorrection2Sqrt)).add(tf.scalar(this.epsilon));
+        // 5. p - step_size * m / denom
+        const next = param.add(m.div(denom).mul(tf.scalar(-stepSize)));
+        slot.expAvg.assign(m);
+        slot.expAvgSq.assign(v);
+        p.assign(next);
+      });
+    }
+  }
+
+  /** exp_avg / exp_avg_sq per parameter (`<name>.exp_avg`, `<name>.exp_avg_sq`), for checkpoints. */
+  stateTensors(): Map<string, tf.Tensor> {
+    const out = new Map<string, tf.Tensor>();
+    for (const name of this.params.keys()) {
+      const slot = this.slots.get(name);
+      if (!slot) continue;
+      out.set(`${name}.exp_avg`, slot.expAvg);
+      out.set(`${name}.exp_avg_sq`, slot.expAvgSq);
+    }
+    return out;
+  }
+
+  /**
+   * Restores `step` and the moments from {@link stateTensors} output (values are copied).
+   * `where` names the source in errors (e.g. the checkpoint file).
+   */
+  loadState(
+    step: number,
+    tensors: Map<string, { shape: number[]; data: Float32Array }>,
+    where: string,
+  ): void {
+    if (!Number.isInteger(step) || step < 0) {
+      throw new TrainerError(
+        'BAD_CHECKPOINT',
+        `${where}: optimizer step must be an integer >= 0, found ${step}`,
+      );
+    }
+    for (const [name, p] of this.params) {
+      if (step === 0) break;
+      for (const key of ['exp_avg', 'exp_avg_sq'] as const) {
+        const entry = tensors.get(`${name}.${key}`);
+        if (!entry) {
+          throw new TrainerError(
+            'BAD_CHECKPOINT',
+            `${where}: missing optimizer state '${name}.${key}' (was the checkpoint written with a different freezing strategy?)`,
+          );
+        }
+        if (entry.shape.join(',') !== p.shape.join(',')) {
+          throw new TrainerError(
+            'BAD_CHECKPOINT',
+            `${where}: '${name}.${key}' has shape [${entry.shape}], expected [${p.shape}]`,
+          );
+        }
+      }
+    }
+    this.disposeSlots();
+    this.stepCount = step;
+    if (step === 0) return;
+    for (const [name, p] of this.params) {
+      const a = tensors.get(`${name}.exp_avg`);
+      const b = tensors.get(`${name}.exp_avg_sq`);
+      if (!a || !b) continue;
+      this.slots.set(name, {
+        expAvg: tf.tidy(() => tf.variable(tf.tensor(a.data, p.shape, 'float32'), false)),
+        expAvgSq: tf.tidy(() => tf.variable(tf.tensor(b.data, p.shape, 'float32'), false)),
+      });
+    }
+  }
+
+  /** Frees the moment tensors. */
+  dispose(): void {
+    this.disposeSlots();
+  }
+
+  private disposeSlots(): void {
+    for (const s of this.slots.values()) {
+      s.expAvg.dispose();
+      s.expAvgSq.dispose();
+    }
+    this.slots.clear();
+  }
+
+  private slotFor(name: string, p: tf.Variable): SlotPair {
+    let slot = this.slots.get(name);
+    if (!slot) {
+      slot = {
+        expAvg: tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+        expAvgSq: tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+      };
+      this.slots.set(name, slot);
+    }
+    return slot;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schedules
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The multiplier of the base learning rate at `step`, as HF's `get_scheduler` lambdas:
+ * - constant: 1
+ * - constant_with_warmup: step / warmup during warmup, then 1
+ * - linear: warmup, then (total - step) / (total - warmup), floored at 0
+ * - cosine: warmup, then 0.5 * (1 + cos(pi * progress)), progress = (step - warmup) / (total - warmup)
+ */
+export function scheduleFactor(
+  type: SchedulerType,
+  step: number,
+  numWarmupSteps: number,
+  numTrainingSteps: number,
+): number {
+  if (type === 'constant') return 1;
+  if (step < numWarmupSteps) return step / Math.max(1, numWarmupSteps);
+  switch (type) {
+    case 'constant_with_warmup':
+      return 1;
+    case 'linear':
+      return Math.max(
+        0,
+        (numTrainingSteps - step) / Math.max(1, numTrainingSteps - numWarmupSteps),
+      );
+    case 'cosine': {
+      const progress = (step - numWarmupSteps) / Math.max(1, numTrainingSteps - numWarmupSteps);
+      // num_cycles = 0.5: half a cosine wave from 1 down to 0
+      return Math.max(0, 0.5 * (1 + Math.cos(Math.PI * 0.5 * 2 * progress)));
+    }
+    default:
+      throw new TrainerError(
+        'INVALID_ARGUMENT',
+        `lrSchedulerType: expected 'linear', 'cosine', 'constant' or 'constant_with_warmup', found '${String(type)}'`,
+      );
+  }
+}
+
+/** The JSON state of an {@link LRScheduler} (scheduler.json in checkpoints). */
+export interface SchedulerState {
+  type: SchedulerType;
+  base_lrs: number[];
+  last_epoch: number;
+  num_warmup_steps: number;
+  num_training_steps: number;
+  _last_lr: number[];
+}
+
+/**
+ * torch LambdaLR over one base learning rate: construction sets the rate for step 0, each
+ * `step()` (called after each optimizer step) moves to the next. `getLastLr()` is what HF logs as
+ * `learning_rate`.
+ */
+export class LRScheduler {
+  private lastEpoch = 0;
+
+  constructor(
+    readonly type: SchedulerType,
+    readonly baseLr: number,
+    readonly numWarmupSteps: number,
+    readonly numTrainingSteps: number,
+  ) {
+    scheduleFactor(type, 0, numWarmupSteps, numTrainingSteps);
+  }
+
+  /** The rate for the next optimizer step. */
+  getLastLr(): number {
+    return (
+      this.baseLr *
+      scheduleFactor(this.type, this.lastEpoch, this.numWarmupSteps, this.numTrainingSteps)
+    );
+  }
+
+  /** Advances one optimizer step. */
+  step(): void {
+    this.lastEpoch += 1;
+  }
+
+  /** Steps taken (torch's last_epoch). */
+  get lastStep(): number {
+    return this.lastEpoch;
+  }
+
+  stateDict(): SchedulerState {
+    return {
+      type: this.type,
+      base_lrs: [this.baseLr],
+      last_epoch: this.lastEpoch,
+      num_warmup_steps: this.numWarmupSteps,
+      num_training_steps: this.numTrainingSteps,
+      _last_lr: [this.getLastLr()],
+    };
+  }
+
+  /** Restores a state from {@link stateDict}; the schedule itself must match. */
+  loadStateDict(state: SchedulerState, where: string): void {
+    const same =
+      state.type === this.type &&
+      state.num_warmup_steps === this.numWarmupSteps &&
+      state.num_training_steps === this.numTrainingSteps &&
+      state.base_lrs?.[0] === this.baseLr;
+    if (!same) {
+      throw new TrainerError(
+        'BAD_CHECKPOINT',
+        `${where}: the saved schedule (${state.type}, base lr ${state.base_lrs?.[0]}, warmup ${state.num_warmup_steps}, total ${state.num_training_steps}) differs from this run's (${this.type}, base lr ${this.baseLr}, warmup ${this.numWarmupSteps}, total ${this.numTrainingSteps}); resume with the same TrainingArguments`,
+      );
+    }
+    if (!Number.isInteger(state.last_epoch) || state.last_epoch < 0) {
+      throw new TrainerError(
+        'BAD_CHECKPOINT',
+        `${where}: last_epoch must be an integer >= 0, found ${state.last_epoch}`,
+      );
+    }
+    this.lastEpoch = state.last_epoch;
+  }
+}
+
+/**
+ * HF's `get_scheduler(name, optimizer, num_warmup_steps, num_training_steps)`.
+ *
+ * `getScheduler('linear', 5e-5, 10, 100).getLastLr()` -> 0 (warmup starts at 0).
+ */
+export function getScheduler(
+  type: SchedulerType,
+  baseLr: number,
+  numWarmupSteps: number,
+  numTrainingSteps: number,
+): LRScheduler {
+  return new LRScheduler(type, baseLr, numWarmupSteps, numTrainingSteps);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clipping
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Global L2-norm clipping as torch.nn.utils.clip_grad_norm_:
+ * total = ||(||g_1||, ..., ||g_n||)||, coef = min(1, maxNorm / (total + 1e-6)), g_i <- g_i * coef.
+ * Returns new gradient tensors (the inputs are not disposed) and the total norm before clipping.
+ */
+export function clipGradNorm(
+  grads: Map<string, tf.Tensor>,
+  maxNorm: number,
+): { grads: Map<string, tf.Tensor>; totalNorm: number } {
+  const names = [...grads.keys()];
+  const tensors = names.map((n) => grads.get(n) as tf.Tensor);
+  const [total, clipped] = tf.tidy(() => {
+    const norms = tensors.map((g) => tf.norm(g));
+    const totalNorm = norms.length === 0 ? tf.scalar(0) : tf.norm(tf.stack(norms));
+    const coef = tf.minimum(tf.scalar(maxNorm).div(totalNorm.add(tf.scalar(1e-6))), tf.scalar(1));
+    return [totalNorm, tensors.map((g) => g.mul(coef))] as const;
+  });
+  const totalNorm = (total.dataSync() as Float32Array)[0] as number;
+  total.dispose();
+  const out = new Map<string, tf.Tensor>();
+  names.forEach((n, i) => {
+    out.set(n, clipped[i] as tf.Tensor);
+  });
+  return { grads: out, totalNorm };
+}
+
+/** The global L2 norm of the gradients, without clipping (what HF logs when clipping is off). */
+export function globalGradNorm(grads: Map<string, tf.Tensor>): number {
+  const t = tf.tidy(() => {
+    const norms = [...grads.values()].map((g) => tf.norm(g));
+    return norms.length === 0 ? tf.scalar(0) : tf.norm(tf.stack(norms));
+  });
+  const v = (t.dataSync() as Float32Array)[0] as number;
+  t.dispose();
+  return v;
+}
