@@ -1,5 +1,6 @@
 //! Decoders, one file each, and their `tokenizer.json` tagged union.
 
+mod metaspace;
 mod wordpiece;
 
 pub use wordpiece::WordPieceDecoder;
@@ -14,10 +15,11 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "type")]
 pub enum DecoderWrapper {
     WordPiece(WordPieceDecoder),
+    Metaspace(metaspace::Metaspace),
 }
 
 impl DecoderWrapper {
-    const SUPPORTED: &'static str = "WordPiece";
+    const SUPPORTED: &'static str = "WordPiece, Metaspace";
 
     /// Parses one decoder object (the value of `tokenizer.json`'s `decoder`).
     pub fn from_json(json: &str) -> Result<Self> {
@@ -37,6 +39,7 @@ impl Decoder for DecoderWrapper {
     fn decode_chain(&self, tokens: Vec<String>) -> Result<Vec<String>> {
         match self {
             DecoderWrapper::WordPiece(d) => d.decode_chain(tokens),
+            DecoderWrapper::Metaspace(d) => d.decode_chain(tokens),
         }
     }
 }

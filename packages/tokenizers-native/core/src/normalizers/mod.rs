@@ -1,8 +1,10 @@
 //! Normalizers, one file each, and their `tokenizer.json` tagged union.
 
 mod bert;
+mod precompiled;
 
 pub use bert::BertNormalizer;
+pub use precompiled::{Precompiled, PrecompiledError};
 
 use crate::tokenizer::{NormalizedString, Normalizer};
 use crate::{Error, Result};
@@ -13,10 +15,11 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "type")]
 pub enum NormalizerWrapper {
     BertNormalizer(BertNormalizer),
+    Precompiled(Precompiled),
 }
 
 impl NormalizerWrapper {
-    const SUPPORTED: &'static str = "BertNormalizer";
+    const SUPPORTED: &'static str = "BertNormalizer, Precompiled";
 
     /// Parses one normalizer object (the value of `tokenizer.json`'s `normalizer`).
     pub fn from_json(json: &str) -> Result<Self> {
@@ -38,6 +41,7 @@ impl Normalizer for NormalizerWrapper {
     fn normalize(&self, n: &mut NormalizedString) -> Result<()> {
         match self {
             NormalizerWrapper::BertNormalizer(b) => b.normalize(n),
+            NormalizerWrapper::Precompiled(p) => p.normalize(n),
         }
     }
 }

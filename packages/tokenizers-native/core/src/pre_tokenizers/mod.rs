@@ -1,8 +1,10 @@
 //! Pre-tokenizers, one file each, and their `tokenizer.json` tagged union.
 
 mod bert;
+mod metaspace;
 
 pub use bert::BertPreTokenizer;
+pub use metaspace::{Metaspace, PrependScheme};
 
 use crate::normalizers::parse_tagged;
 use crate::tokenizer::{PreTokenizer, Split};
@@ -14,10 +16,11 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "type")]
 pub enum PreTokenizerWrapper {
     BertPreTokenizer(BertPreTokenizer),
+    Metaspace(Metaspace),
 }
 
 impl PreTokenizerWrapper {
-    const SUPPORTED: &'static str = "BertPreTokenizer";
+    const SUPPORTED: &'static str = "BertPreTokenizer, Metaspace";
 
     /// Parses one pre-tokenizer object (the value of `tokenizer.json`'s `pre_tokenizer`).
     pub fn from_json(json: &str) -> Result<Self> {
@@ -38,6 +41,7 @@ impl PreTokenizer for PreTokenizerWrapper {
     fn pre_tokenize(&self, splits: Vec<Split>) -> Result<Vec<Split>> {
         match self {
             PreTokenizerWrapper::BertPreTokenizer(b) => b.pre_tokenize(splits),
+            PreTokenizerWrapper::Metaspace(m) => m.pre_tokenize(splits),
         }
     }
 }
