@@ -1,6 +1,19 @@
 /**
  * @transferjs/trainer. Everything public is named here; nothing else is part of the API.
  */
+
+export {
+  type Batch,
+  type BatchArray,
+  createNextSentencePredictionExamples,
+  type DataCollator,
+  DataCollatorForLanguageModeling,
+  DataCollatorWithPadding,
+  type Features,
+  type LanguageModelingOptions,
+  type NspOptions,
+  type PaddingOptions,
+} from './data_collator.js';
 export { TrainerError } from './errors.js';
 export {
   AdamW,
