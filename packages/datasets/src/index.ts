@@ -1,4 +1,14 @@
 /**
- * @transferjs/datasets. Everything public is named here; nothing else is part of the API.
+ * @transferjs/datasets: memory-mapped Arrow datasets in HF's save_to_disk layout, loaders,
+ * GLUE tasks and metrics. Everything public is named here; nothing else is part of the API.
  */
+export { openArrow, openArrowSync } from './arrow/io.js';
+export type { Batch, MapOptions, Row, TrainTestSplitOptions } from './dataset.js';
+export { concatenateDatasets, Dataset } from './dataset.js';
+export { DatasetDict, loadFromDisk } from './dataset_dict.js';
 export { DatasetError } from './errors.js';
+export type { Dtype, Features, FeatureType, StructFeature } from './features.js';
+export { ClassLabel, Sequence, Value } from './features.js';
+export type { Format, FormatType } from './format.js';
+export type { CsvOptions, DataFiles, LoadOptions } from './loaders/index.js';
+export { loadCsv, loadDataset, loadJson, loadParquet, loadText, loadTsv } from './loaders/index.js';

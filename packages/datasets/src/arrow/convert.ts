@@ -1,0 +1,210 @@
+/**
+ * JS values <-> Arrow, guided by features.
+ *
+ * Building: each column is validated and encoded (`encodeValue`), then built into a vector of
+ * the feature's Arrow type; fixed-width columns without nulls skip the builder and wrap one typed
+ * array. The schema carries HF's `huggingface` metadata so Python reads the features back.
+ *
+ * Reading: Arrow values are turned into plain JS: int64 -> number, struct rows -> objects,
+ * list vectors -> arrays.
+ */
+import {
+  type Data,
+  type DataType,
+  makeData,
+  makeVector,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  Type,
+  type Vector,
+  vectorFromArray,
+} from 'apache-arrow';
+import { DatasetError } from '../errors.js';
+import {
+  ClassLabel,
+  encodeValue,
+  type Features,
+  type FeatureType,
+  featuresToJson,
+  isStruct,
+  pyJsonDumps,
+  Sequence,
+  toArrowFields,
+  toArrowType,
+  Value,
+} from '../features.js';
+
+/** Rows per record batch in the files we write (HF writes 1000; larger batches read faster). */
+export const WRITER_BATCH_SIZE = 10_000;
+
+/** The `huggingface` schema metadata HF writes: `{"info": {"features": {...}}}`, json.dumps form. */
+export function hfMetadata(features: Features): Map<string, string> {
+  return new Map([['huggingface', pyJsonDumps({ info: { features: featuresToJson(features) } })]]);
+}
+
+const TYPED: Partial<
+  Record<string, new (n: number) => ArrayLike<number> & { [i: number]: number }>
+> = {
+  int8: Int8Array,
+  int16: Int16Array,
+  int32: Int32Array,
+  uint8: Uint8Array,
+  uint16: Uint16Array,
+  uint32: Uint32Array,
+  float32: Float32Array,
+  float64: Float64Array,
+};
+
+/** Builds one column's vector. `file` is for error messages. */
+export function buildVector(
+  feature: FeatureType,
+  values: readonly unknown[],
+  column: string,
+  rowOffset = 0,
+  file?: string,
+): Vector {
+  const type = toArrowType(feature);
+  // Fast path: a fixed-width scalar column without nulls is one typed array.
+  const dtype =
+    feature instanceof Value
+      ? feature.dtype
+      : feature instanceof ClassLabel
+        ? 'classlabel'
+        : undefined;
+  if (dtype !== undefined && values.every((v) => v !== null && v !== undefined)) {
+    const Ctor = TYPED[dtype];
+    if (Ctor !== undefined) {
+      const arr = new Ctor(values.length);
+      for (let i = 0; i < values.length; i++) {
+        arr[i] = encodeValue(feature, values[i], { file, row: rowOffset + i, column }) as number;
+      }
+      return makeVector(arr as Int32Array);
+    }
+    if (dtype === 'int64' || dtype === 'classlabel') {
+      const arr = new BigInt64Array(values.length);
+      for (let i = 0; i < values.length; i++) {
+        arr[i] = encodeValue(feature, values[i], { file, row: rowOffset + i, column }) as bigint;
+      }
+      return makeVector(arr);
+    }
+  }
+  const enc = new Array<unknown>(values.length);
+  for (let i = 0; i < values.length; i++)
+    enc[i] = encodeValue(feature, values[i], { file, row: rowOffset + i, column });
+  try {
+    return vectorFromArray(enc, type as DataType) as Vector;
+  } catch (e) {
+    throw new DatasetError(
+      'INVALID_VALUE',
+      `${file === undefined ? '' : `${file}: `}column '${column}': cannot build ${String(type)}: ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
+}
+
+/** A Table with HF metadata from columns of JS values, in `WRITER_BATCH_SIZE` batches. */
+export function tableFromColumns(
+  columns: Readonly<Record<string, readonly unknown[]>>,
+  features: Features,
+  file?: string,
+): Table {
+  const names = Object.keys(features);
+  for (const n of names) {
+    if (!(n in columns))
+      throw new DatasetError(
+        'MISSING_COLUMN',
+        `${file === undefined ? '' : `${file}: `}column '${n}' is in the features but has no values`,
+      );
+  }
+  const length =
+    names.length === 0 ? 0 : (columns[names[0] as string] as readonly unknown[]).length;
+  for (const n of names) {
+    const got = (columns[n] as readonly unknown[]).length;
+    if (got !== length) {
+      throw new DatasetError(
+        'RAGGED_COLUMNS',
+        `column '${n}' has ${got} values, column '${names[0]}' has ${length}; every column needs one value per row`,
+      );
+    }
+  }
+  const schema = new Schema(toArrowFields(features), hfMetadata(features));
+  const batches: RecordBatch[] = [];
+  for (
+    let start = 0;
+    start < length || (start === 0 && batches.length === 0);
+    start += WRITER_BATCH_SIZE
+  ) {
+    const end = Math.min(length, start + WRITER_BATCH_SIZE);
+    const children: Data[] = names.map((n) => {
+      const slice = (columns[n] as readonly unknown[]).slice(start, end);
+      return buildVector(features[n] as FeatureType, slice, n, start, file).data[0] as Data;
+    });
+    const structType = new Struct(schema.fields);
+    const data = makeData({ type: structType, length: end - start, nullCount: 0, children });
+    batches.push(new RecordBatch(schema, data));
+    if (length === 0) break;
+  }
+  return new Table(schema, batches);
+}
+
+/** Converts an Arrow value (as `vector.get` returns it) into plain JS for `feature`. */
+export function toJs(feature: FeatureType, v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if (feature instanceof Value || feature instanceof ClassLabel) {
+    return typeof v === 'bigint' ? Number(v) : v;
+  }
+  if (feature instanceof Sequence) {
+    const vec = v as { length: number; get(i: number): unknown; toArray(): ArrayLike<unknown> };
+    const inner = feature.feature;
+    if (inner instanceof Value && TYPED[inner.dtype] !== undefined)
+      return Array.from(vec.toArray() as ArrayLike<number>);
+    const out = new Array<unknown>(vec.length);
+    for (let i = 0; i < vec.length; i++) out[i] = toJs(inner, vec.get(i));
+    return out;
+  }
+  const row = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, f] of Object.entries(feature)) out[k] = toJs(f, row[k]);
+  return out;
+}
+
+/** Values of rows `rows` (physical row numbers) of a column vector, as plain JS. */
+export function readColumn(
+  vector: Vector,
+  feature: FeatureType,
+  rows: ArrayLike<number> | { start: number; end: number },
+): unknown[] {
+  const contiguous = !('length' in rows);
+  const n = contiguous ? rows.end - rows.start : rows.length;
+  const out = new Array<unknown>(n);
+  // Fast path: a contiguous range of a fixed-width column without nulls is one typed subarray.
+  if (
+    contiguous &&
+    vector.nullCount === 0 &&
+    (feature instanceof Value || feature instanceof ClassLabel) &&
+    isFixedWidth(vector.type)
+  ) {
+    const arr = vector.slice(rows.start, rows.end).toArray() as ArrayLike<number | bigint>;
+    for (let i = 0; i < n; i++) {
+      const x = arr[i] as number | bigint;
+      out[i] = typeof x === 'bigint' ? Number(x) : x;
+    }
+    return out;
+  }
+  const plain =
+    (feature instanceof Value || feature instanceof ClassLabel) && vector.type.typeId !== Type.Int;
+  for (let i = 0; i < n; i++) {
+    const r = contiguous ? rows.start + i : ((rows as ArrayLike<number>)[i] as number);
+    const v = vector.get(r);
+    out[i] = plain ? (v ?? null) : toJs(feature, v);
+  }
+  return out;
+}
+
+function isFixedWidth(t: DataType): boolean {
+  return t.typeId === Type.Int || t.typeId === Type.Float || t.typeId === Type.Bool;
+}
+
+export { isStruct };
