@@ -1,8 +1,100 @@
 /**
  * @transferjs/transformers. Everything public is named here; nothing else is part of the API.
  */
-export { TransformersError } from './errors.js';
 
+export { AutoConfig } from './auto/configuration_auto.js';
+export type { AutoModelClass } from './auto/modeling_auto.js';
+export {
+  AutoModel,
+  AutoModelForMaskedLM,
+  AutoModelForMultipleChoice,
+  AutoModelForNextSentencePrediction,
+  AutoModelForPreTraining,
+  AutoModelForQuestionAnswering,
+  AutoModelForSequenceClassification,
+  AutoModelForTokenClassification,
+} from './auto/modeling_auto.js';
+export type { ModelClass, ModelType, RegistryEntry, Task } from './auto/registry.js';
+// Auto classes and the registry
+export { MODEL_REGISTRY, MODEL_TYPES, TASKS } from './auto/registry.js';
+export type { BackendChoice, BackendName, UseBackendOptions } from './backends/backend.js';
 // Backends
-export { useBackend, currentBackend, BACKEND_NAMES, BACKEND_ENV } from './backends/backend.js';
-export type { BackendName, BackendChoice, UseBackendOptions } from './backends/backend.js';
+export { BACKEND_ENV, BACKEND_NAMES, currentBackend, useBackend } from './backends/backend.js';
+export { AlbertConfig } from './configs/configuration_albert.js';
+export { BertConfig, RobertaConfig } from './configs/configuration_bert.js';
+export { DistilBertConfig } from './configs/configuration_distilbert.js';
+export type { ConfigDict, HiddenAct, ProblemType } from './configs/configuration_utils.js';
+// Configs
+export { HIDDEN_ACTS, PROBLEM_TYPES, PretrainedConfig } from './configs/configuration_utils.js';
+export { TransformersError } from './errors.js';
+// The model <-> trainer contract
+export type {
+  ForwardOptions,
+  ModelInputs,
+  ModelOutput,
+  MultipleChoiceInputs,
+} from './modeling_outputs.js';
+export type {
+  ConfigClass,
+  FromPretrainedOptions,
+  LoadingInfo,
+  PreTrainedModel,
+} from './modeling_utils.js';
+export { PreTrainedModelBase } from './modeling_utils.js';
+export {
+  AlbertForMaskedLM,
+  AlbertForMultipleChoice,
+  AlbertForPreTraining,
+  AlbertForQuestionAnswering,
+  AlbertForSequenceClassification,
+  AlbertForTokenClassification,
+  AlbertModel,
+  AlbertPreTrainedModel,
+} from './models/albert/modeling_albert.js';
+// BERT
+export {
+  BertForMaskedLM,
+  BertForMultipleChoice,
+  BertForNextSentencePrediction,
+  BertForPreTraining,
+  BertForQuestionAnswering,
+  BertForSequenceClassification,
+  BertForTokenClassification,
+  BertModel,
+  BertPreTrainedModel,
+} from './models/bert/modeling_bert.js';
+// DistilBERT, RoBERTa, ALBERT
+export {
+  DistilBertForMaskedLM,
+  DistilBertForMultipleChoice,
+  DistilBertForQuestionAnswering,
+  DistilBertForSequenceClassification,
+  DistilBertForTokenClassification,
+  DistilBertModel,
+  DistilBertPreTrainedModel,
+} from './models/distilbert/modeling_distilbert.js';
+export {
+  RobertaForMaskedLM,
+  RobertaForMultipleChoice,
+  RobertaForQuestionAnswering,
+  RobertaForSequenceClassification,
+  RobertaForTokenClassification,
+  RobertaModel,
+  RobertaPreTrainedModel,
+} from './models/roberta/modeling_roberta.js';
+export type { SafetensorsData, SafetensorsDtype } from './safetensors/dtypes.js';
+export type { SafetensorsFile, SafetensorsTensor } from './safetensors/safetensors.js';
+// safetensors
+export {
+  MAX_HEADER_BYTES,
+  parseSafetensors,
+  readSafetensors,
+  serializeSafetensors,
+  writeSafetensors,
+} from './safetensors/safetensors.js';
+export {
+  loadSafetensorsCheckpoint,
+  SAFE_WEIGHTS_INDEX_NAME,
+  SAFE_WEIGHTS_NAME,
+  saveSafetensorsCheckpoint,
+} from './safetensors/sharded.js';
