@@ -203,10 +203,16 @@ print(len(seen))
 function fetchLibrary(tfjsNode) {
   const root = join(cacheRoot(), 'libtensorflow');
   const dest = join(root, `${WHEEL.name}-${WHEEL.version}`);
-  if (existsSync(join(dest, '.complete'))) {
+  const cached = [
+    '.complete',
+    ...WHEEL_LIBS.map((l) => join('lib', l)),
+    join('include', 'tensorflow', 'c', 'c_api.h'),
+  ];
+  if (cached.every((f) => existsSync(join(dest, f)))) {
     log(`2/4 TF C library: cached in ${dest}`);
     return dest;
   }
+  if (existsSync(dest)) log(`2/4 the cache in ${dest} is incomplete: fetching again`);
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new SetupError(
       'fetch',
