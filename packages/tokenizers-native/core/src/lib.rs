@@ -17,6 +17,7 @@ pub mod models;
 pub mod normalizers;
 pub mod pre_tokenizers;
 pub mod tokenizer;
+pub mod trainers;
 
 pub use error::{Error, Result};
 pub use decoders::DecoderWrapper;
