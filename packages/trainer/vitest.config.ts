@@ -5,5 +5,8 @@ export default defineConfig({
     include: ['src/__tests__/**/*.test.ts'],
     reporters: ['default', 'json'],
     outputFile: { json: '.test-results/vitest.json' },
+    // Training tests run real (tiny) optimisation loops on the cpu backend of a shared 2-core
+    // machine: seconds each, more under load.
+    testTimeout: 120_000,
   },
 });

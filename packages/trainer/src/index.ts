@@ -3,6 +3,16 @@
  */
 
 export {
+  type CallbackEvent,
+  type CallbackEventName,
+  EarlyStoppingCallback,
+  type EarlyStoppingOptions,
+  type LogEntry,
+  type TrainerCallback,
+  type TrainerControl,
+  TrainerState,
+} from './callbacks.js';
+export {
   type Batch,
   type BatchArray,
   createNextSentencePredictionExamples,
@@ -16,6 +26,17 @@ export {
 } from './data_collator.js';
 export { TrainerError } from './errors.js';
 export {
+  type FineTuningStrategy,
+  type FreezeOptions,
+  selectTrainableParameters,
+} from './freezing.js';
+export type {
+  ModelInputs,
+  ModelOutput,
+  SavableTokenizer,
+  TrainableModel,
+} from './model_types.js';
+export {
   AdamW,
   type AdamWOptions,
   clipGradNorm,
@@ -26,6 +47,15 @@ export {
   type SchedulerState,
   scheduleFactor,
 } from './optimization.js';
+export {
+  type EvalPrediction,
+  type PredictionArray,
+  type PredictionOutput,
+  Trainer,
+  type TrainerDataset,
+  type TrainerOptions,
+  type TrainOutput,
+} from './trainer.js';
 export {
   type IntervalStrategy,
   type LogLevel,

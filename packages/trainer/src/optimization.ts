@@ -53,6 +53,8 @@ export interface AdamWOptions {
 }
 
 interface SlotPair {
+  /** torch's per-parameter state['step']: a parameter without a gradient is skipped. */
+  step: number;
   expAvg: tf.Variable;
   expAvgSq: tf.Variable;
 }
@@ -113,25 +115,30 @@ export class AdamW {
   }
 
   /**
-   * One update with the given gradients (keyed by parameter name; every parameter must have one)
-   * at the current `learningRate`. The gradients are not disposed.
+   * One update with the given gradients (keyed by parameter name) at the current `learningRate`.
+   * As in torch, a parameter without a gradient (unused by this forward) is left untouched, decay
+   * included, and its own step count does not advance. The gradients are not disposed.
    */
   applyGradients(grads: Map<string, tf.Tensor>): void {
-    this.stepCount += 1;
-    const t = this.stepCount;
-    const lr = this.learningRate;
-    const biasCorrection1 = 1 - this.beta1 ** t;
-    const biasCorrection2Sqrt = Math.sqrt(1 - this.beta2 ** t);
-    const stepSize = lr / biasCorrection1;
-    for (const [name, p] of this.params) {
-      const g = grads.get(name);
-      if (g === undefined) {
+    for (const name of grads.keys()) {
+      if (!this.params.has(name)) {
         throw new TrainerError(
           'INTERNAL',
-          `AdamW: no gradient for parameter '${name}' (every optimized parameter needs one)`,
+          `AdamW: gradient for '${name}', which is not an optimized parameter`,
         );
       }
+    }
+    this.stepCount += 1;
+    const lr = this.learningRate;
+    for (const [name, p] of this.params) {
+      const g = grads.get(name);
+      if (g === undefined) continue;
       const slot = this.slotFor(name, p);
+      slot.step += 1;
+      const t = slot.step;
+      const biasCorrection1 = 1 - this.beta1 ** t;
+      const biasCorrection2Sqrt = Math.sqrt(1 - this.beta2 ** t);
+      const stepSize = lr / biasCorrection1;
       const wd = this.decay.has(name) ? this.weightDecay : 0;
       tf.tidy(() => {
         let param: tf.Tensor = p;
@@ -158,7 +165,10 @@ export class AdamW {
     }
   }
 
-  /** exp_avg / exp_avg_sq per parameter (`<name>.exp_avg`, `<name>.exp_avg_sq`), for checkpoints. */
+  /**
+   * Per parameter that has state: `<name>.exp_avg`, `<name>.exp_avg_sq` (tensors) and its step,
+   * for checkpoints.
+   */
   stateTensors(): Map<string, tf.Tensor> {
     const out = new Map<string, tf.Tensor>();
     for (const name of this.params.keys()) {
@@ -170,12 +180,20 @@ export class AdamW {
     return out;
   }
 
+  /** Per-parameter step counts of the parameters that have state. */
+  paramSteps(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, slot] of this.slots) out[name] = slot.step;
+    return out;
+  }
+
   /**
-   * Restores `step` and the moments from {@link stateTensors} output (values are copied).
-   * `where` names the source in errors (e.g. the checkpoint file).
+   * Restores the optimizer from {@link stateTensors} + {@link paramSteps} output (values are
+   * copied). `where` names the source in errors (e.g. the checkpoint file).
    */
   loadState(
     step: number,
+    paramSteps: Record<string, number>,
     tensors: Map<string, { shape: number[]; data: Float32Array }>,
     where: string,
   ): void {
@@ -185,14 +203,26 @@ export class AdamW {
         `${where}: optimizer step must be an integer >= 0, found ${step}`,
       );
     }
-    for (const [name, p] of this.params) {
-      if (step === 0) break;
+    for (const [name, s] of Object.entries(paramSteps)) {
+      const p = this.params.get(name);
+      if (!p) {
+        throw new TrainerError(
+          'BAD_CHECKPOINT',
+          `${where}: optimizer state for '${name}', which this run does not train (was the checkpoint written with a different freezing strategy?)`,
+        );
+      }
+      if (!Number.isInteger(s) || s < 1) {
+        throw new TrainerError(
+          'BAD_CHECKPOINT',
+          `${where}: step of '${name}' must be an integer >= 1, found ${s}`,
+        );
+      }
       for (const key of ['exp_avg', 'exp_avg_sq'] as const) {
         const entry = tensors.get(`${name}.${key}`);
         if (!entry) {
           throw new TrainerError(
             'BAD_CHECKPOINT',
-            `${where}: missing optimizer state '${name}.${key}' (was the checkpoint written with a different freezing strategy?)`,
+            `${where}: missing optimizer state '${name}.${key}'`,
           );
         }
         if (entry.shape.join(',') !== p.shape.join(',')) {
@@ -205,12 +235,12 @@ export class AdamW {
     }
     this.disposeSlots();
     this.stepCount = step;
-    if (step === 0) return;
-    for (const [name, p] of this.params) {
-      const a = tensors.get(`${name}.exp_avg`);
-      const b = tensors.get(`${name}.exp_avg_sq`);
-      if (!a || !b) continue;
+    for (const [name, s] of Object.entries(paramSteps)) {
+      const p = this.params.get(name) as tf.Variable;
+      const a = tensors.get(`${name}.exp_avg`) as { data: Float32Array };
+      const b = tensors.get(`${name}.exp_avg_sq`) as { data: Float32Array };
       this.slots.set(name, {
+        step: s,
         expAvg: tf.tidy(() => tf.variable(tf.tensor(a.data, p.shape, 'float32'), false)),
         expAvgSq: tf.tidy(() => tf.variable(tf.tensor(b.data, p.shape, 'float32'), false)),
       });
@@ -234,6 +264,7 @@ export class AdamW {
     let slot = this.slots.get(name);
     if (!slot) {
       slot = {
+        step: 0,
         expAvg: tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
         expAvgSq: tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
       };

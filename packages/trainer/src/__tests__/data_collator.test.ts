@@ -122,7 +122,7 @@ describe('DataCollatorForLanguageModeling', () => {
     for (let batch = 0; batch < 200; batch++) {
       const ex = examples(16, batch);
       const b = c.collate(ex);
-      const [rows, t] = b.input_ids?.shape as [number, number];
+      const [rows, t] = (b.input_ids as BatchArray).shape as [number, number];
       const ids = b.input_ids?.data as Int32Array;
       const labels = b.labels?.data as Int32Array;
       expect(b.labels?.shape).toEqual([rows, t]);
