@@ -16,6 +16,7 @@ pub mod error;
 pub mod models;
 pub mod normalizers;
 pub mod pre_tokenizers;
+pub mod sentencepiece;
 pub mod tokenizer;
 pub mod trainers;
 

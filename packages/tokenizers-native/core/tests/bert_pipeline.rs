@@ -43,10 +43,12 @@ fn accented_cjk_and_punctuation_keep_original_byte_offsets() {
 fn unknown_type_is_a_typed_error_listing_the_supported_ones() {
     let err = NormalizerWrapper::from_json(r#"{"type":"Foo"}"#).unwrap_err();
     assert!(matches!(err, Error::UnknownComponent { .. }));
-    assert_eq!(
-        err.to_string(),
-        "normalizer.type: unknown normalizer type 'Foo' (supported: BertNormalizer)"
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("normalizer.type: unknown normalizer type 'Foo' (supported: "),
+        "{msg}"
     );
+    assert!(msg.contains("BertNormalizer"), "{msg}");
 }
 
 #[test]

@@ -38,7 +38,11 @@ fn jsonl(name: &str) -> Vec<serde_json::Value> {
 pub fn lines() -> Vec<String> {
     jsonl("lines.jsonl.gz")
         .into_iter()
-        .map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| panic!("lines: not a string")))
+        .map(|v| {
+            v.as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| panic!("lines: not a string"))
+        })
         .collect()
 }
 
@@ -51,10 +55,16 @@ struct Tok {
 }
 
 /// normalizer -> Metaspace -> Unigram, offsets mapped back to the original as char offsets.
-fn encode(text: &str, normalizer: Option<&Precompiled>, pre: &Metaspace, model: &Unigram) -> Vec<Tok> {
+fn encode(
+    text: &str,
+    normalizer: Option<&Precompiled>,
+    pre: &Metaspace,
+    model: &Unigram,
+) -> Vec<Tok> {
     let mut n = NormalizedString::from(text);
     if let Some(p) = normalizer {
-        p.normalize(&mut n).unwrap_or_else(|e| panic!("normalize: {e}"));
+        p.normalize(&mut n)
+            .unwrap_or_else(|e| panic!("normalize: {e}"));
     }
     // Byte index in `text` -> char index (HF Python reports char offsets).
     let mut char_at = vec![0usize; text.len() + 1];
@@ -66,14 +76,23 @@ fn encode(text: &str, normalizer: Option<&Precompiled>, pre: &Metaspace, model: 
         count += 1;
     }
     char_at[text.len()] = count;
-    let splits = pre.pre_tokenize(vec![Split::from(n)]).unwrap_or_else(|e| panic!("pre_tokenize: {e}"));
+    let splits = pre
+        .pre_tokenize(vec![Split::from(n)])
+        .unwrap_or_else(|e| panic!("pre_tokenize: {e}"));
     let mut out = Vec::new();
     for split in splits {
-        for t in model.tokenize(&split.normalized).unwrap_or_else(|e| panic!("tokenize: {e}")) {
+        for t in model
+            .tokenize(&split.normalized)
+            .unwrap_or_else(|e| panic!("tokenize: {e}"))
+        {
             let (s, e) = t.offsets;
             let start = split.alignments[s].0;
             let end = split.alignments[e - 1].1;
-            out.push(Tok { id: t.id, value: t.value, offsets: (char_at[start], char_at[end]) });
+            out.push(Tok {
+                id: t.id,
+                value: t.value,
+                offsets: (char_at[start], char_at[end]),
+            });
         }
     }
     out
@@ -105,14 +124,19 @@ fn albert_json() -> serde_json::Value {
 #[test]
 fn albert_components_match_hf_on_every_line() {
     let json = albert_json();
-    let normalizers = json["normalizer"]["normalizers"].as_array().cloned().unwrap_or_default();
+    let normalizers = json["normalizer"]["normalizers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let pre_json = normalizers
         .iter()
         .find(|n| n["type"] == "Precompiled")
         .cloned()
         .unwrap_or_else(|| panic!("no Precompiled in ALBERT's normalizer"));
-    let precompiled: Precompiled = serde_json::from_value(pre_json).unwrap_or_else(|e| panic!("{e}"));
-    let model: Unigram = serde_json::from_value(json["model"].clone()).unwrap_or_else(|e| panic!("{e}"));
+    let precompiled: Precompiled =
+        serde_json::from_value(pre_json).unwrap_or_else(|e| panic!("{e}"));
+    let model: Unigram =
+        serde_json::from_value(json["model"].clone()).unwrap_or_else(|e| panic!("{e}"));
     let pre = Metaspace::default();
 
     let lines = lines();
@@ -129,19 +153,25 @@ fn albert_components_match_hf_on_every_line() {
             first_diff = Some(format!("line {i} {line:?}\n got: {got:?}\nwant: {want:?}"));
         }
     }
-    println!("ALBERT Precompiled+Metaspace+Unigram: {identical}/{} lines identical", lines.len());
+    println!(
+        "ALBERT Precompiled+Metaspace+Unigram: {identical}/{} lines identical",
+        lines.len()
+    );
     assert!(lines.len() >= 10_000);
     assert_eq!(identical, lines.len(), "{}", first_diff.unwrap_or_default());
 }
 
 #[test]
 fn byte_fallback_unigram_matches_hf() {
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(fixture_path("bytefallback_tokenizer.json")).unwrap_or_default())
-            .unwrap_or_else(|e| panic!("{e}"));
-    let model: Unigram = serde_json::from_value(json["model"].clone()).unwrap_or_else(|e| panic!("{e}"));
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture_path("bytefallback_tokenizer.json")).unwrap_or_default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let model: Unigram =
+        serde_json::from_value(json["model"].clone()).unwrap_or_else(|e| panic!("{e}"));
     assert!(model.byte_fallback());
-    let pre: Metaspace = serde_json::from_value(json["pre_tokenizer"].clone()).unwrap_or_else(|e| panic!("{e}"));
+    let pre: Metaspace =
+        serde_json::from_value(json["pre_tokenizer"].clone()).unwrap_or_else(|e| panic!("{e}"));
     let lines = lines();
     let rows = jsonl("bytefallback.jsonl.gz");
     let mut identical = 0;
@@ -155,18 +185,28 @@ fn byte_fallback_unigram_matches_hf() {
         if got == want {
             identical += 1;
         } else if first_diff.is_none() {
-            first_diff = Some(format!("line {i} {:?}\n got: {got:?}\nwant: {want:?}", lines[i]));
+            first_diff = Some(format!(
+                "line {i} {:?}\n got: {got:?}\nwant: {want:?}",
+                lines[i]
+            ));
         }
     }
-    println!("byte-fallback Unigram: {identical}/{} lines identical ({byte_tokens} byte tokens)", rows.len());
-    assert!(byte_tokens > 1000, "the corpus should exercise byte fallback");
+    println!(
+        "byte-fallback Unigram: {identical}/{} lines identical ({byte_tokens} byte tokens)",
+        rows.len()
+    );
+    assert!(
+        byte_tokens > 1000,
+        "the corpus should exercise byte fallback"
+    );
     assert_eq!(identical, rows.len(), "{}", first_diff.unwrap_or_default());
 }
 
 #[test]
 fn albert_model_and_charsmap_round_trip_to_hf_json() {
     let json = albert_json();
-    let model: Unigram = serde_json::from_value(json["model"].clone()).unwrap_or_else(|e| panic!("{e}"));
+    let model: Unigram =
+        serde_json::from_value(json["model"].clone()).unwrap_or_else(|e| panic!("{e}"));
     let mut written = serde_json::to_value(&model).unwrap_or_default();
     written["type"] = "Unigram".into();
     assert_eq!(written, json["model"]);

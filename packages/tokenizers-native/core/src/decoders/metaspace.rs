@@ -33,7 +33,8 @@ mod tests {
     use super::*;
 
     fn dec(m: &Metaspace, toks: &[&str]) -> String {
-        m.decode(toks.iter().map(|t| (*t).to_owned()).collect()).unwrap_or_default()
+        m.decode(toks.iter().map(|t| (*t).to_owned()).collect())
+            .unwrap_or_default()
     }
 
     #[test]

@@ -57,7 +57,7 @@ impl Precompiled {
             return Err(PrecompiledError::TooShort { len: blob.len() });
         };
         let trie_bytes = u32::from_le_bytes(*size) as usize;
-        if trie_bytes > rest.len() || trie_bytes % 4 != 0 {
+        if trie_bytes > rest.len() || !trie_bytes.is_multiple_of(4) {
             return Err(PrecompiledError::TrieOutOfBounds {
                 trie_bytes,
                 available: rest.len(),
@@ -71,11 +71,10 @@ impl Precompiled {
             .chunks_exact(4)
             .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
-        let normalized = String::from_utf8(strings.to_vec()).map_err(|e| {
-            PrecompiledError::InvalidUtf8 {
+        let normalized =
+            String::from_utf8(strings.to_vec()).map_err(|e| PrecompiledError::InvalidUtf8 {
                 byte: 4 + trie_bytes + e.utf8_error().valid_up_to(),
-            }
-        })?;
+            })?;
         Ok(Self {
             precompiled_charsmap: blob.to_vec(),
             trie,
@@ -193,7 +192,10 @@ impl Serialize for Precompiled {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let mut st = s.serialize_struct("Precompiled", 1)?;
-        st.serialize_field("precompiled_charsmap", &base64_encode(&self.precompiled_charsmap))?;
+        st.serialize_field(
+            "precompiled_charsmap",
+            &base64_encode(&self.precompiled_charsmap),
+        )?;
         st.end()
     }
 }
@@ -216,7 +218,11 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 pub(crate) fn base64_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -232,7 +238,7 @@ pub(crate) fn base64_encode(bytes: &[u8]) -> String {
 /// Strict standard base64: length a multiple of 4, padding only at the end.
 pub(crate) fn base64_decode(text: &str) -> std::result::Result<Vec<u8>, PrecompiledError> {
     let bytes = text.as_bytes();
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return Err(PrecompiledError::InvalidBase64 {
             message: format!("length {} is not a multiple of 4", bytes.len()),
         });
@@ -278,7 +284,16 @@ mod tests {
 
     #[test]
     fn base64_round_trips() {
-        for data in [&b""[..], b"f", b"fo", b"foo", b"foob", b"fooba", b"foobar", &[0, 255, 128]] {
+        for data in [
+            &b""[..],
+            b"f",
+            b"fo",
+            b"foo",
+            b"foob",
+            b"fooba",
+            b"foobar",
+            &[0, 255, 128],
+        ] {
             let enc = base64_encode(data);
             assert_eq!(base64_decode(&enc).ok().as_deref(), Some(data));
         }
@@ -291,12 +306,21 @@ mod tests {
 
     #[test]
     fn malformed_blobs_are_typed_errors() {
-        assert_eq!(Precompiled::from_bytes(&[1, 0]).err(), Some(PrecompiledError::TooShort { len: 2 }));
+        assert_eq!(
+            Precompiled::from_bytes(&[1, 0]).err(),
+            Some(PrecompiledError::TooShort { len: 2 })
+        );
         assert_eq!(
             Precompiled::from_bytes(&[8, 0, 0, 0, 1, 2, 3, 4]).err(),
-            Some(PrecompiledError::TrieOutOfBounds { trie_bytes: 8, available: 4 })
+            Some(PrecompiledError::TrieOutOfBounds {
+                trie_bytes: 8,
+                available: 4
+            })
         );
-        assert_eq!(Precompiled::from_bytes(&[0, 0, 0, 0]).err(), Some(PrecompiledError::EmptyTrie));
+        assert_eq!(
+            Precompiled::from_bytes(&[0, 0, 0, 0]).err(),
+            Some(PrecompiledError::EmptyTrie)
+        );
         assert_eq!(
             Precompiled::from_bytes(&[4, 0, 0, 0, 0, 0, 0, 0, 0xff]).err(),
             Some(PrecompiledError::InvalidUtf8 { byte: 8 })

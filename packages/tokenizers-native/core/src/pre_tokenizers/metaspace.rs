@@ -75,7 +75,8 @@ impl Metaspace {
     fn rewrite(&self, piece: Split) -> Split {
         let rep_len = self.replacement.len_utf8();
         let n_spaces = piece.normalized.bytes().filter(|&b| b == b' ').count();
-        let mut normalized = String::with_capacity(piece.normalized.len() + n_spaces * rep_len + rep_len);
+        let mut normalized =
+            String::with_capacity(piece.normalized.len() + n_spaces * rep_len + rep_len);
         let mut alignments = Vec::with_capacity(normalized.capacity());
         // 2. The prefix: it takes the alignment of the first char, as HF's `prepend`.
         // (Checked before step 1, so a leading ' ' counts as the replacement it will become.)
@@ -91,7 +92,7 @@ impl Metaspace {
             };
         if prepend {
             normalized.push(self.replacement);
-            alignments.extend(std::iter::repeat(piece.alignments[0]).take(rep_len));
+            alignments.extend(std::iter::repeat_n(piece.alignments[0], rep_len));
         }
         // 1. Each ' ' becomes the replacement, keeping the space's alignment.
         let mut i = 0;
@@ -99,7 +100,7 @@ impl Metaspace {
             let len = c.len_utf8();
             if c == ' ' {
                 normalized.push(self.replacement);
-                alignments.extend(std::iter::repeat(piece.alignments[i]).take(rep_len));
+                alignments.extend(std::iter::repeat_n(piece.alignments[i], rep_len));
             } else {
                 normalized.push(c);
                 alignments.extend_from_slice(&piece.alignments[i..i + len]);
@@ -163,7 +164,11 @@ mod tests {
     fn run(m: &Metaspace, s: &str) -> Vec<(String, Option<(usize, usize)>)> {
         let splits = vec![Split::from(NormalizedString::from(s))];
         match m.pre_tokenize(splits) {
-            Ok(v) => v.into_iter().map(|p| (p.original_offsets(), p.normalized)).map(|(o, n)| (n, o)).collect(),
+            Ok(v) => v
+                .into_iter()
+                .map(|p| (p.original_offsets(), p.normalized))
+                .map(|(o, n)| (n, o))
+                .collect(),
             Err(e) => panic!("{e}"),
         }
     }
@@ -177,10 +182,18 @@ mod tests {
         let m = Metaspace::default();
         assert_eq!(
             run(&m, "Hey   friend!"),
-            s(&[("▁Hey", (0, 3)), ("▁", (3, 4)), ("▁", (4, 5)), ("▁friend!", (5, 13))])
+            s(&[
+                ("▁Hey", (0, 3)),
+                ("▁", (3, 4)),
+                ("▁", (4, 5)),
+                ("▁friend!", (5, 13))
+            ])
         );
         // Byte offsets (HF's Python shows char offsets: (0,1) (1,2) (2,4)).
-        assert_eq!(run(&m, "a▁▁b"), s(&[("▁a", (0, 1)), ("▁", (1, 4)), ("▁b", (4, 8))]));
+        assert_eq!(
+            run(&m, "a▁▁b"),
+            s(&[("▁a", (0, 1)), ("▁", (1, 4)), ("▁b", (4, 8))])
+        );
         assert_eq!(run(&m, " x"), s(&[("▁x", (0, 2))]));
         assert_eq!(run(&m, "▁ y"), s(&[("▁", (0, 3)), ("▁y", (3, 5))]));
         assert_eq!(run(&m, "  "), s(&[("▁", (0, 1)), ("▁", (1, 2))]));
@@ -191,10 +204,21 @@ mod tests {
     fn prepend_schemes() {
         let first = Metaspace::new('▁', PrependScheme::First, true);
         let pieces = vec![
-            Split { normalized: "a".into(), alignments: vec![(0, 1)] },
-            Split { normalized: "b".into(), alignments: vec![(2, 3)] },
+            Split {
+                normalized: "a".into(),
+                alignments: vec![(0, 1)],
+            },
+            Split {
+                normalized: "b".into(),
+                alignments: vec![(2, 3)],
+            },
         ];
-        let got: Vec<String> = first.pre_tokenize(pieces).unwrap_or_default().into_iter().map(|p| p.normalized).collect();
+        let got: Vec<String> = first
+            .pre_tokenize(pieces)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| p.normalized)
+            .collect();
         assert_eq!(got, vec!["▁a", "b"]);
         let never = Metaspace::new('▁', PrependScheme::Never, true);
         assert_eq!(run(&never, "a b"), s(&[("a", (0, 1)), ("▁b", (1, 3))]));
@@ -204,12 +228,14 @@ mod tests {
 
     #[test]
     fn json_like_hf() {
-        let json = r#"{"type":"Metaspace","replacement":"▁","prepend_scheme":"always","split":true}"#;
+        let json =
+            r#"{"type":"Metaspace","replacement":"▁","prepend_scheme":"always","split":true}"#;
         let w = crate::pre_tokenizers::PreTokenizerWrapper::from_json(json);
         assert_eq!(w.as_ref().map(|w| w.to_json()).ok().as_deref(), Some(json));
         // Legacy form.
-        let old: Metaspace = serde_json::from_str(r#"{"replacement":"_","add_prefix_space":false,"str_rep":"_"}"#)
-            .unwrap_or_default();
+        let old: Metaspace =
+            serde_json::from_str(r#"{"replacement":"_","add_prefix_space":false,"str_rep":"_"}"#)
+                .unwrap_or_default();
         assert_eq!(old, Metaspace::new('_', PrependScheme::Never, true));
     }
 }

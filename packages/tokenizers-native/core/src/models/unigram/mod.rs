@@ -19,9 +19,13 @@ const K_UNK_PENALTY: f64 = 10.0;
 /// Why a Unigram model cannot be built from its vocabulary.
 #[derive(Debug, Clone, PartialEq, ThisError)]
 pub enum UnigramError {
-    #[error("unk_id is {unk_id} but the vocab is empty; add pieces to vocab or set unk_id to null")]
+    #[error(
+        "unk_id is {unk_id} but the vocab is empty; add pieces to vocab or set unk_id to null"
+    )]
     EmptyVocabulary { unk_id: usize },
-    #[error("unk_id {unk_id} is out of range: the vocab has {vocab_size} pieces (ids 0..{vocab_size})")]
+    #[error(
+        "unk_id {unk_id} is out of range: the vocab has {vocab_size} pieces (ids 0..{vocab_size})"
+    )]
     UnkIdNotInVocabulary { unk_id: usize, vocab_size: usize },
     #[error("vocab has {vocab_size} pieces; ids must fit in 32 bits")]
     VocabularyTooLarge { vocab_size: usize },
@@ -329,7 +333,14 @@ mod tests {
     #[test]
     fn viterbi_prefers_the_best_total_score() {
         let m = model(
-            &[("<unk>", 0.0), ("a", -1.0), ("b", -1.0), ("ab", -3.0), ("abc", -1.5), ("c", -1.0)],
+            &[
+                ("<unk>", 0.0),
+                ("a", -1.0),
+                ("b", -1.0),
+                ("ab", -3.0),
+                ("abc", -1.5),
+                ("c", -1.0),
+            ],
             Some(0),
             false,
         );
@@ -354,17 +365,30 @@ mod tests {
     #[test]
     fn byte_fallback_spells_unknown_runs_or_gives_up_whole() {
         let m = model(
-            &[("<unk>", 0.0), ("a", -1.0), ("<0x62>", -1.0), ("<0xC3>", -2.0), ("<0xA9>", -2.0)],
+            &[
+                ("<unk>", 0.0),
+                ("a", -1.0),
+                ("<0x62>", -1.0),
+                ("<0xC3>", -2.0),
+                ("<0xA9>", -2.0),
+            ],
             Some(0),
             true,
         );
         // "é" is <0xC3><0xA9>: both bytes have pieces, so the run is spelled out.
         assert_eq!(
             toks(&m, "aé"),
-            vec![(1, "a".into(), (0, 1)), (3, "<0xC3>".into(), (1, 3)), (4, "<0xA9>".into(), (1, 3))]
+            vec![
+                (1, "a".into(), (0, 1)),
+                (3, "<0xC3>".into(), (1, 3)),
+                (4, "<0xA9>".into(), (1, 3))
+            ]
         );
         // 'c' (0x63) has no byte piece: the whole run "bcéb" is one unknown token.
-        assert_eq!(toks(&m, "abcéb"), vec![(1, "a".into(), (0, 1)), (0, "bcéb".into(), (1, 6))]);
+        assert_eq!(
+            toks(&m, "abcéb"),
+            vec![(1, "a".into(), (0, 1)), (0, "bcéb".into(), (1, 6))]
+        );
     }
 
     #[test]
@@ -378,7 +402,10 @@ mod tests {
     fn rejects_bad_unk_id() {
         assert_eq!(
             Unigram::from_vocab(vec![("a".into(), -1.0)], Some(5), false).err(),
-            Some(UnigramError::UnkIdNotInVocabulary { unk_id: 5, vocab_size: 1 })
+            Some(UnigramError::UnkIdNotInVocabulary {
+                unk_id: 5,
+                vocab_size: 1
+            })
         );
         assert_eq!(
             Unigram::from_vocab(vec![], Some(0), false).err(),
@@ -395,6 +422,10 @@ mod tests {
         };
         assert_eq!(serde_json::to_string(&m).ok().as_deref(), Some(json));
         let bad = serde_json::from_str::<Unigram>(r#"{"unk_id":3,"vocab":[["a",0.0]]}"#);
-        assert!(bad.err().map(|e| e.to_string()).unwrap_or_default().contains("out of range"));
+        assert!(bad
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+            .contains("out of range"));
     }
 }
