@@ -173,6 +173,22 @@ pub struct SpmAddedToken {
     pub special: bool,
 }
 
+/// What a SentencePiece BPE model becomes in HF's BPE model (`tokenizer.json` `"type":"BPE"`),
+/// as transformers' `SpmConverter.build_tokenizer_from_spm_proto` builds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpmBpe {
+    /// Piece -> id, in id order (a duplicated piece keeps its last id, as a Python dict).
+    pub vocab: Vec<(String, u32)>,
+    /// Merges, highest priority first.
+    pub merges: Vec<(String, String)>,
+    pub unk_token: String,
+    pub byte_fallback: bool,
+    /// Always true: runs of unknown chars become one unknown token.
+    pub fuse_unk: bool,
+    /// True when the model has USER_DEFINED pieces (SentencePiece emits them whole).
+    pub ignore_merges: bool,
+}
+
 /// A parsed `.model` file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SentencePieceModel {
@@ -416,6 +432,69 @@ impl SentencePieceModel {
             PrependScheme::Never
         };
         Metaspace::new('▁', scheme, true)
+    }
+
+    /// The BPE flavour: vocab, merges and options for HF's BPE model.
+    ///
+    /// Merges are rebuilt from the NORMAL pieces: every way of cutting a normal piece into two
+    /// normal pieces `(left, right)` is a merge, ranked by the piece's score (higher first), then
+    /// its id, then the cut position (shorter left first) — the order of transformers'
+    /// `sorted((-score, id, left, right))`.
+    pub fn bpe(&self) -> Result<SpmBpe, SentencePieceError> {
+        if self.trainer_spec.model_type != ModelType::Bpe {
+            return Err(SentencePieceError::WrongModelType {
+                found: "Unigram",
+                use_instead: "SentencePieceModel::unigram()",
+            });
+        }
+        // 1. Vocab, id order; a duplicate piece keeps its last id.
+        let mut ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+        for (id, p) in self.pieces.iter().enumerate() {
+            ids.insert(p.piece.as_str(), id as u32);
+        }
+        let vocab = self
+            .pieces
+            .iter()
+            .enumerate()
+            .filter(|(id, p)| ids.get(p.piece.as_str()) == Some(&(*id as u32)))
+            .map(|(id, p)| (p.piece.clone(), id as u32))
+            .collect();
+        // 2. Normal pieces: piece -> (score, id), a duplicate keeping its last entry.
+        let mut normal: std::collections::HashMap<&str, (f32, u32)> =
+            std::collections::HashMap::new();
+        for (id, p) in self.pieces.iter().enumerate() {
+            if p.kind == PieceType::Normal {
+                normal.insert(p.piece.as_str(), (p.score, id as u32));
+            }
+        }
+        // 3. Every two-normal-piece cut of a normal piece, ranked.
+        let mut ranked: Vec<(f32, u32, usize, &str, &str)> = Vec::new();
+        for (&piece, &(score, id)) in &normal {
+            for (cut, _) in piece.char_indices().skip(1) {
+                let (left, right) = piece.split_at(cut);
+                if normal.contains_key(left) && normal.contains_key(right) {
+                    ranked.push((score, id, cut, left, right));
+                }
+            }
+        }
+        ranked.sort_by(|a, b| {
+            b.0.partial_cmp(&a.0)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.1.cmp(&b.1))
+                .then(a.2.cmp(&b.2))
+        });
+        let merges = ranked
+            .into_iter()
+            .map(|(_, _, _, l, r)| (l.to_owned(), r.to_owned()))
+            .collect();
+        Ok(SpmBpe {
+            vocab,
+            merges,
+            unk_token: self.trainer_spec.unk_piece.clone(),
+            byte_fallback: self.trainer_spec.byte_fallback,
+            fuse_unk: true,
+            ignore_merges: self.pieces.iter().any(|p| p.kind == PieceType::UserDefined),
+        })
     }
 
     /// CONTROL and USER_DEFINED pieces, in id order: the converter's added tokens.
