@@ -15,19 +15,15 @@ export {
   AutoModelForTokenClassification,
 } from './auto/modeling_auto.js';
 export type { ModelClass, ModelType, RegistryEntry, Task } from './auto/registry.js';
-// Auto classes and the registry
 export { MODEL_REGISTRY, MODEL_TYPES, TASKS } from './auto/registry.js';
 export type { BackendChoice, BackendName, UseBackendOptions } from './backends/backend.js';
-// Backends
 export { BACKEND_ENV, BACKEND_NAMES, currentBackend, useBackend } from './backends/backend.js';
 export { AlbertConfig } from './configs/configuration_albert.js';
 export { BertConfig, RobertaConfig } from './configs/configuration_bert.js';
 export { DistilBertConfig } from './configs/configuration_distilbert.js';
 export type { ConfigDict, HiddenAct, ProblemType } from './configs/configuration_utils.js';
-// Configs
 export { HIDDEN_ACTS, PROBLEM_TYPES, PretrainedConfig } from './configs/configuration_utils.js';
 export { TransformersError } from './errors.js';
-// The model <-> trainer contract
 export type {
   ForwardOptions,
   ModelInputs,
@@ -51,7 +47,6 @@ export {
   AlbertModel,
   AlbertPreTrainedModel,
 } from './models/albert/modeling_albert.js';
-// BERT
 export {
   BertForMaskedLM,
   BertForMultipleChoice,
@@ -63,7 +58,6 @@ export {
   BertModel,
   BertPreTrainedModel,
 } from './models/bert/modeling_bert.js';
-// DistilBERT, RoBERTa, ALBERT
 export {
   DistilBertForMaskedLM,
   DistilBertForMultipleChoice,
@@ -84,7 +78,6 @@ export {
 } from './models/roberta/modeling_roberta.js';
 export type { SafetensorsData, SafetensorsDtype } from './safetensors/dtypes.js';
 export type { SafetensorsFile, SafetensorsTensor } from './safetensors/safetensors.js';
-// safetensors
 export {
   MAX_HEADER_BYTES,
   parseSafetensors,

@@ -143,16 +143,36 @@ export class LayerNorm {
   }
 }
 
-/** nn.Embedding: int32 ids [...] -> [..., dim] by row gather. */
+/** Identity whose gradient is zero (torch's .detach() inside a differentiable expression). */
+const stopGradient = tf.customGrad(((x: tf.Tensor) => ({
+  value: x.clone(),
+  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+})) as unknown as Parameters<typeof tf.customGrad>[0]);
+
+/**
+ * nn.Embedding: int32 ids [...] -> [..., dim] by row gather. With `paddingIdx`, as in PyTorch,
+ * the padding row gets no gradient (the row is looked up but never trained): the gathered
+ * vectors of pad ids are passed through stopGradient.
+ */
 export class Embedding {
   readonly weight: tf.Variable;
 
-  constructor(p: ParamStore, name: string, num: number, dim: number, paddingIdx?: number) {
+  constructor(
+    p: ParamStore,
+    name: string,
+    num: number,
+    dim: number,
+    readonly paddingIdx?: number,
+  ) {
     this.weight = p.create(`${name}.weight`, [num, dim], 'normal', paddingIdx);
   }
 
   forward(ids: tf.Tensor): tf.Tensor {
-    return tf.gather(this.weight, ids);
+    const rows = tf.gather(this.weight, ids);
+    if (this.paddingIdx === undefined) return rows;
+    // keep [..., 1] = 1 for real ids, 0 for pad: rows * keep + stop(rows * (1 - keep)).
+    const keep = tf.notEqual(ids, tf.scalar(this.paddingIdx, 'int32')).toFloat().expandDims(-1);
+    return rows.mul(keep).add(stopGradient(rows.mul(tf.scalar(1).sub(keep))) as tf.Tensor);
   }
 }
 
@@ -432,7 +452,6 @@ export abstract class PreTrainedModelBase<C extends PretrainedConfig> implements
     // `this` is the concrete class the method is called on (BertForMaskedLM.fromPretrained).
     // biome-ignore lint/complexity/noThisInStatic: polymorphic static factory, typed by the `this` parameter
     const { root, config } = await loadConfig(this.configClass, dir, options.configOverrides);
-    // biome-ignore lint/complexity/noThisInStatic: see above
     const model = new this(config as never);
     try {
       await model.loadWeightsFrom(root, options);

@@ -184,7 +184,9 @@ function parseHeader(
 
 /** Copies (for alignment) and decodes one tensor's bytes. */
 function decode(dtype: SafetensorsDtype, bytes: Uint8Array): SafetensorsData {
-  const copy = bytes.slice(); // fresh, aligned ArrayBuffer
+  // A fresh, aligned ArrayBuffer of exactly this tensor (Buffer#slice would share Node's pool).
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
   const buf = copy.buffer;
   switch (dtype) {
     case 'F64':

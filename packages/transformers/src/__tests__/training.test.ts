@@ -1,0 +1,151 @@
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import {
+  AutoModel,
+  BertConfig,
+  BertForMaskedLM,
+  readSafetensors,
+  type SafetensorsTensor,
+} from '../index.js';
+import { disposeInputs, FIXTURES, loadExpected, maxAbsDiff } from './helpers.js';
+
+/**
+ * What the trainer relies on: gradients equal PyTorch's (fixtures/transformers/<case>/grads.safetensors,
+ * d loss / d every parameter), and no tensor leaks across forward calls or variableGrads steps.
+ */
+const GRAD_CASES = [
+  'bert/pretraining',
+  'bert/questionanswering',
+  'bert/sequenceclassification_multi_label',
+  'distilbert/sequenceclassification',
+  'roberta/maskedlm',
+  'albert/multiplechoice',
+];
+
+describe('gradients match PyTorch', () => {
+  for (const c of GRAD_CASES) {
+    it(`${c}: d loss / d every parameter within 1e-4`, async () => {
+      const dir = path.join(FIXTURES, c);
+      const model = await AutoModel.fromPretrainedArchitecture(dir, { strict: true });
+      const expected = await loadExpected(path.join(dir, 'expected.safetensors'));
+      const { tensors: ref } = await readSafetensors(path.join(dir, 'grads.safetensors'));
+      const { value, grads } = tf.variableGrads(
+        () => model.forward(expected.inputs).loss as tf.Scalar,
+      );
+      expect(
+        Math.abs(
+          (value.dataSync()[0] as number) -
+            ((expected.outputs.get('loss') as SafetensorsTensor).data[0] as number),
+        ),
+      ).toBeLessThan(1e-4);
+      for (const [name, g] of ref) {
+        const v = model.namedParameters().get(name);
+        expect(v, name).toBeDefined();
+        const ours = grads[(v as tf.Variable).name];
+        expect(ours, `gradient of ${name}`).toBeDefined();
+        expect(maxAbsDiff(ours as tf.Tensor, g), name).toBeLessThanOrEqual(1e-4);
+      }
+      tf.dispose([value, ...Object.values(grads)]);
+      disposeInputs(expected.inputs);
+      model.dispose();
+    });
+  }
+});
+
+describe('no tensor leaks', () => {
+  const config = new BertConfig({
+    vocab_size: 60,
+    hidden_size: 16,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    intermediate_size: 24,
+    max_position_embeddings: 16,
+  });
+
+  it('numTensors is flat over 100 forward calls (with labels, hidden states, attentions)', () => {
+    const model = new BertForMaskedLM(config);
+    const inputIds = tf.tensor2d(
+      [
+        [2, 5, 9, 11, 3, 0],
+        [2, 7, 8, 3, 0, 0],
+      ],
+      [2, 6],
+      'int32',
+    );
+    const attentionMask = tf.tensor2d(
+      [
+        [1, 1, 1, 1, 1, 0],
+        [1, 1, 1, 1, 0, 0],
+      ],
+      [2, 6],
+      'int32',
+    );
+    const labels = tf.tensor2d(
+      [
+        [-100, 5, -100, 11, -100, -100],
+        [-100, -100, 8, -100, -100, -100],
+      ],
+      [2, 6],
+      'int32',
+    );
+    const run = () =>
+      tf.tidy(() => {
+        const out = model.forward(
+          { inputIds, attentionMask, labels },
+          { outputHiddenStates: true, outputAttentions: true },
+        );
+        return out.loss as tf.Scalar;
+      });
+    run().dispose();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 100; i++) run().dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([inputIds, attentionMask, labels]);
+    const withModel = tf.memory().numTensors;
+    const count = model.namedParameters().size;
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(withModel - count);
+  });
+
+  it('numTensors is flat over training steps (variableGrads + SGD, dropout on) and the loss falls', () => {
+    const model = new BertForMaskedLM(config);
+    const inputIds = tf.tensor2d(
+      [
+        [2, 5, 9, 11, 3, 4],
+        [2, 7, 8, 3, 6, 1],
+      ],
+      [2, 6],
+      'int32',
+    );
+    const labels = tf.tensor2d(
+      [
+        [-100, 5, -100, 11, -100, 4],
+        [-100, -100, 8, -100, 6, -100],
+      ],
+      [2, 6],
+      'int32',
+    );
+    const opt = tf.train.sgd(0.5);
+    const vars = [...model.namedParameters().values()];
+    const step = (): number => {
+      const { value, grads } = tf.variableGrads(
+        () => model.forward({ inputIds, labels }, { training: true }).loss as tf.Scalar,
+        vars,
+      );
+      opt.applyGradients(grads);
+      const loss = value.dataSync()[0] as number;
+      tf.dispose([value, ...Object.values(grads)]);
+      return loss;
+    };
+    const first = step();
+    const before = tf.memory().numTensors;
+    let last = first;
+    for (let i = 0; i < 30; i++) last = step();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(last).toBeLessThan(first * 0.7);
+    tf.dispose([inputIds, labels]);
+    opt.dispose();
+    model.dispose();
+  });
+});
