@@ -178,12 +178,42 @@ fn byte_fallback_model_gives_its_hf_tokenizer() {
 }
 
 #[test]
-fn bpe_model_is_recognised_and_refused_as_unigram() {
+fn bpe_model_gives_hf_converter_vocab_and_merges() {
     let bytes = std::fs::read(fixture_path("bpe.model")).unwrap_or_default();
     let spm = SentencePieceModel::from_bytes(&bytes).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(spm.trainer_spec.model_type, ModelType::Bpe);
     assert!(matches!(
         spm.unigram(),
+        Err(SentencePieceError::WrongModelType { .. })
+    ));
+
+    let reference = std::fs::read_to_string(fixture_path("bpe_tokenizer.json")).unwrap_or_default();
+    let json: serde_json::Value =
+        serde_json::from_str(&reference).unwrap_or_else(|e| panic!("{e}"));
+    let model = &json["model"];
+    let bpe = spm.bpe().unwrap_or_else(|e| panic!("{e}"));
+    let vocab: serde_json::Map<String, serde_json::Value> = bpe
+        .vocab
+        .iter()
+        .map(|(p, id)| (p.clone(), (*id).into()))
+        .collect();
+    assert_eq!(serde_json::Value::Object(vocab), model["vocab"]);
+    let merges: Vec<serde_json::Value> = bpe
+        .merges
+        .iter()
+        .map(|(l, r)| serde_json::json!([l, r]))
+        .collect();
+    assert!(merges.len() > 500);
+    assert_eq!(serde_json::Value::Array(merges), model["merges"]);
+    assert_eq!(model["unk_token"], bpe.unk_token.as_str());
+    assert_eq!(model["byte_fallback"], bpe.byte_fallback);
+    assert_eq!(model["fuse_unk"], bpe.fuse_unk);
+    assert_eq!(model["ignore_merges"], bpe.ignore_merges);
+    // And a Unigram model is not a BPE one.
+    let unigram = std::fs::read(fixture_path("bytefallback.model")).unwrap_or_default();
+    let unigram = SentencePieceModel::from_bytes(&unigram).unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(
+        unigram.bpe(),
         Err(SentencePieceError::WrongModelType { .. })
     ));
 }
