@@ -224,6 +224,23 @@ describe('wasm kernels for training', () => {
     tf.dispose([table, upstream, ids]);
   });
 
+  it('clips int32 exactly on wasm (positions clamped for the question-answering loss)', async () => {
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await useBackend(backend);
+      const p = tf.tensor1d([3, -2, 9, 5, -7, 0, 2147483647], 'int32');
+      const clipped = tf.clipByValue(p, 0, 5);
+      expect(clipped.dtype, backend).toBe('int32');
+      expect(Array.from(await clipped.data()), backend).toEqual([3, 0, 5, 5, 0, 0, 5]);
+      // float32 still goes to the wasm kernel.
+      const f = tf.clipByValue(tf.tensor1d([-1.5, 0.25, 7]), -1, 1);
+      expect(Array.from(await f.data()), backend).toEqual([-1, 0.25, 1]);
+      const q = tf.floorDiv(tf.tensor1d([7, -7, 9], 'int32'), tf.tensor1d([2, 2, 3], 'int32'));
+      expect(q.dtype, backend).toBe('int32');
+      expect(Array.from(await q.data()), backend).toEqual([3, -4, 3]);
+      tf.dispose([p, clipped, f, q]);
+    }
+  });
+
   it('computes transposed matmuls (every matmul gradient) on wasm like cpu', async () => {
     const a = tf.randomNormal([3, 4, 5], 0, 1, 'float32', 4);
     const b = tf.randomNormal([3, 5, 6], 0, 1, 'float32', 5);

@@ -9,15 +9,22 @@
  * - BatchMatMul with transposeA / transposeB: the wasm kernel uses XNNPACK only without
  *   transposes, and every matmul gradient is transposed; materialising the transposes first
  *   (one Transpose each) takes those back to the fast path.
+ * - ClipByValue on int32: the wasm kernel reads int32 data as float32 (clip(9, 0, 5) = 9, -2 ->
+ *   garbage), which breaks HF's question-answering loss (positions clamped to [0, T]). int32
+ *   inputs are clipped exactly in JS (they are labels and positions: small).
+ * - FloorDiv on int32 returns float32 on wasm (right values, wrong dtype); cast back to int32.
  */
 import * as tf from '@tensorflow/tfjs';
 
 type TensorInfo = tf.TensorInfo;
 type KernelFunc = tf.KernelFunc;
 
-/** What the kernels need from the wasm backend object: freeing intermediate outputs. */
-interface DisposingBackend {
+/** What the kernels need from the wasm backend object (BackendWasm). */
+interface WasmBackend {
   disposeData(dataId: object): boolean;
+  readSync(dataId: object): ArrayLike<number>;
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): ArrayLike<number> & { [i: number]: number };
 }
 
 const WASM = 'wasm';
@@ -97,15 +104,60 @@ function batchMatMulFactory(original: KernelFunc): KernelFunc {
         attrs: { ...attrs, transposeA: false, transposeB: false },
       });
     } finally {
-      const owner = backend as DisposingBackend;
+      const owner = backend as WasmBackend;
       if (a2 !== a) owner.disposeData(a2.dataId);
       if (b2 !== b) owner.disposeData(b2.dataId);
     }
   };
 }
 
-/** Marks our BatchMatMul wrapper so registering twice never wraps the wrapper. */
-const WRAPPED = Symbol('transferjs.wasmBatchMatMul');
+/**
+ * ClipByValue(x; clipValueMin, clipValueMax): int32 exactly, in JS (the wasm kernel is
+ * float32-only); every other dtype goes to the original kernel.
+ */
+function clipByValueFactory(original: KernelFunc): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const x = inputs.x as TensorInfo;
+    if (x.dtype !== 'int32') return original({ inputs, backend, attrs });
+    const { clipValueMin, clipValueMax } = attrs as { clipValueMin: number; clipValueMax: number };
+    const wasm = backend as WasmBackend;
+    // Copy before makeOutput: allocating may grow the wasm heap and detach views into it.
+    const values = Int32Array.from(wasm.readSync(x.dataId));
+    const out = wasm.makeOutput(x.shape, 'int32');
+    const dst = wasm.typedArrayFromHeap(out);
+    for (let i = 0; i < values.length; i++) {
+      dst[i] = Math.min(Math.max(values[i] as number, clipValueMin), clipValueMax);
+    }
+    return out;
+  };
+}
+
+/** FloorDiv(a, b): the original kernel, then Cast to int32 when both inputs are int32. */
+function floorDivFactory(original: KernelFunc): KernelFunc {
+  const cast = wasmKernel('Cast').kernelFunc;
+  return ({ inputs, backend, attrs }) => {
+    const out = original({ inputs, backend, attrs }) as TensorInfo;
+    const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
+    if (a.dtype !== 'int32' || b.dtype !== 'int32' || out.dtype === 'int32') return out;
+    const int = cast({ inputs: { x: out }, backend, attrs: { dtype: 'int32' } }) as TensorInfo;
+    (backend as WasmBackend).disposeData(out.dataId);
+    return int;
+  };
+}
+
+/** Marks our wrappers so registering twice never wraps a wrapper. */
+const WRAPPED = Symbol('transferjs.wasmKernelWrapper');
+
+/** Replaces the wasm kernel `name` by `factory(original)`, once; keeps its setupFunc. */
+function wrapKernel(name: string, factory: (original: KernelFunc) => KernelFunc): boolean {
+  const kernel = wasmKernel(name);
+  if (WRAPPED in kernel.kernelFunc) return false;
+  const wrapped = Object.assign(factory(kernel.kernelFunc), { [WRAPPED]: true });
+  tf.unregisterKernel(name, WASM);
+  // The original setupFunc binds the wasm function the original kernel calls.
+  tf.registerKernel({ ...kernel, kernelFunc: wrapped });
+  return true;
+}
 
 /**
  * Registers the kernels above for the 'wasm' backend. Idempotent; needs
@@ -122,13 +174,8 @@ export function registerWasmKernels(): string[] {
     });
     done.push('UnsortedSegmentSum');
   }
-  const matMul = wasmKernel('BatchMatMul');
-  if (!(WRAPPED in matMul.kernelFunc)) {
-    const wrapped = Object.assign(batchMatMulFactory(matMul.kernelFunc), { [WRAPPED]: true });
-    tf.unregisterKernel('BatchMatMul', WASM);
-    // Keep the original setupFunc: it binds the wasm function the original kernel calls.
-    tf.registerKernel({ ...matMul, kernelFunc: wrapped });
-    done.push('BatchMatMul');
-  }
+  if (wrapKernel('BatchMatMul', batchMatMulFactory)) done.push('BatchMatMul');
+  if (wrapKernel('ClipByValue', clipByValueFactory)) done.push('ClipByValue');
+  if (wrapKernel('FloorDiv', floorDivFactory)) done.push('FloorDiv');
   return done;
 }
