@@ -11,11 +11,27 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  type Data,
+  Float32,
+  Int32,
+  Int64,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  Utf8,
+} from 'apache-arrow';
+import { hfMetadata } from '../arrow/convert.js';
+import { binding } from '../binding.js';
 import { Dataset } from '../dataset.js';
 import { DatasetDict } from '../dataset_dict.js';
-import { DatasetError } from '../errors.js';
-import { ClassLabel, type Features, type FeatureType, Value } from '../features.js';
-import { loadParquet, readDelimited } from '../loaders/index.js';
+import { DatasetError, native } from '../errors.js';
+import { ClassLabel, type Features, type FeatureType, toArrowFields, Value } from '../features.js';
+import { sourceFingerprint } from '../fingerprint.js';
+import { scanDelimitedBytes, type Utf8Column } from '../loaders/csv.js';
+import { loadParquet } from '../loaders/index.js';
 
 export type GlueTask =
   | 'cola'
@@ -217,62 +233,117 @@ function tsvPath(dir: string, spec: TaskSpec, task: string, stem: string): strin
   return found;
 }
 
-/** Reads one GLUE TSV with glue.py's rules (see the module comment). */
+/** Reads one GLUE TSV with glue.py's rules (see the module comment), on the byte scanner. */
 function loadGlueTsv(task: GlueTask, split: string, file: string): Dataset {
   const spec = GLUE_TASKS[task];
   const colaNoHeader = task === 'cola' && !split.startsWith('test');
-  // Rows with too few fields are dropped like glue.py's DictReader (missing -> None -> skipped).
-  const { columns, lines } = readDelimited(file, {
+  const bytes = new Uint8Array(native(() => binding.mapFileSync(file)));
+  const header = colaNoHeader
+    ? ['source', 'is_acceptable', 'label_notation', 'sentence']
+    : undefined;
+  const textCols = Object.values(spec.text);
+  let hasLabel = false;
+  // Like glue.py's DictReader: rows with too few fields are dropped (missing -> None -> skipped),
+  // extra fields are ignored (they go to DictReader's restkey).
+  const scan = scanDelimitedBytes(bytes, {
+    file,
     delimiter: '\t',
-    quoting: 'none',
-    columnNames: colaNoHeader
-      ? ['source', 'is_acceptable', 'label_notation', 'sentence']
-      : undefined,
+    columnNames: header,
+    want: (h) => {
+      // Test files have no label column; every split has the text columns.
+      for (const c of textCols) {
+        if (!h.includes(c))
+          throw new DatasetError(
+            'MISSING_COLUMN',
+            `${file}: no column '${c}' (header: ${h.join(', ')}); is this the ${spec.folder} ${split} file?`,
+          );
+      }
+      hasLabel = h.includes(spec.labelColumn);
+      return hasLabel ? [...textCols, spec.labelColumn] : textCols;
+    },
     onBadRow: 'skip',
+    extraFields: 'ignore',
   });
+  const n = scan.rows;
   const features = glueFeatures(task);
-  const headerOffset = colaNoHeader ? 1 : 2; // idx = position among data rows (glue.py's enumerate)
-  const out: Record<string, unknown[]> = {};
-  for (const k of Object.keys(spec.text)) {
-    const src = columns[spec.text[k] as string];
-    if (src === undefined)
-      throw new DatasetError(
-        'MISSING_COLUMN',
-        `${file}: no column '${spec.text[k]}' (header: ${Object.keys(columns).join(', ')}); is this the ${spec.folder} ${split} file?`,
-      );
-    out[k] = src;
+  const fields = toArrowFields(features);
+  const children: Data[] = [];
+  for (const c of textCols) {
+    const col = scan.columns.get(c) as Utf8Column;
+    children.push(
+      makeData({
+        type: new Utf8(),
+        length: n,
+        nullCount: 0,
+        valueOffsets: col.offsets,
+        data: col.data,
+      }),
+    );
   }
-  const labelSrc = columns[spec.labelColumn];
-  const n = lines.length;
-  const labels = new Array<unknown>(n);
-  for (let i = 0; i < n; i++) {
-    if (labelSrc === undefined) {
-      labels[i] = -1;
-      continue;
-    }
-    const raw = labelSrc[i] as string;
-    const line = lines[i] as number;
-    if (spec.classes === undefined) {
-      const v = Number(raw);
-      if (raw === '' || Number.isNaN(v))
+  // Labels: names through the ClassLabel, digits as indices, absent -> -1 (glue.py).
+  const decoder = new TextDecoder();
+  const labelCol = hasLabel ? (scan.columns.get(spec.labelColumn) as Utf8Column) : undefined;
+  const raw = (i: number) =>
+    labelCol === undefined
+      ? ''
+      : decoder.decode(labelCol.data.subarray(labelCol.offsets[i], labelCol.offsets[i + 1]));
+  if (spec.classes === undefined) {
+    const labels = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      if (labelCol === undefined) {
+        labels[i] = -1;
+        continue;
+      }
+      const r = raw(i);
+      const v = Number(r);
+      if (r === '' || Number.isNaN(v))
         throw new DatasetError(
           'INVALID_VALUE',
-          `${file}: line ${line}, column '${spec.labelColumn}': expected a similarity score, found ${JSON.stringify(raw)}`,
+          `${file}: line ${scan.lines[i]}, column '${spec.labelColumn}': expected a similarity score, found ${JSON.stringify(r)}`,
         );
-      labels[i] = Math.fround(v);
-    } else {
-      const byName = spec.classes.indexOf(raw);
-      const v = byName >= 0 ? byName : /^-?\d+$/.test(raw) ? Number(raw) : Number.NaN;
+      labels[i] = v;
+    }
+    children.push(makeData({ type: new Float32(), length: n, nullCount: 0, data: labels }));
+  } else {
+    const labels = new BigInt64Array(n);
+    const byName = new Map(spec.classes.map((c, i) => [c, BigInt(i)]));
+    for (let i = 0; i < n; i++) {
+      if (labelCol === undefined) {
+        labels[i] = -1n;
+        continue;
+      }
+      const r = raw(i);
+      const named = byName.get(r);
+      const v = named !== undefined ? Number(named) : /^-?\d+$/.test(r) ? Number(r) : Number.NaN;
       if (Number.isNaN(v) || v < -1 || v >= spec.classes.length) {
         throw new DatasetError(
           'LABEL_OUT_OF_RANGE',
-          `${file}: line ${line}, column '${spec.labelColumn}': expected one of ${spec.classes.join(', ')} or an index in [0, ${spec.classes.length}), found ${JSON.stringify(raw)}`,
+          `${file}: line ${scan.lines[i]}, column '${spec.labelColumn}': expected one of ${spec.classes.join(', ')} or an index in [0, ${spec.classes.length}), found ${JSON.stringify(r)}`,
         );
       }
-      labels[i] = v;
+      labels[i] = BigInt(v);
     }
+    children.push(makeData({ type: new Int64(), length: n, nullCount: 0, data: labels }));
   }
-  out.label = labels;
-  out.idx = lines.map((l) => l - headerOffset);
-  return Dataset.fromColumns(out, { features });
+  // idx = position among the file's data rows (glue.py's enumerate, corrupted rows included).
+  const headerOffset = colaNoHeader ? 1 : 2;
+  children.push(
+    makeData({
+      type: new Int32(),
+      length: n,
+      nullCount: 0,
+      data: scan.lines.map((l) => l - headerOffset),
+    }),
+  );
+  const schema = new Schema(fields, hfMetadata(features));
+  const table = new Table(schema, [
+    new RecordBatch(
+      schema,
+      makeData({ type: new Struct(fields), length: n, nullCount: 0, children }),
+    ),
+  ]);
+  return Dataset.fromTable(table, {
+    features,
+    fingerprint: sourceFingerprint({ glue: task, split, file, size: bytes.byteLength }),
+  });
 }
