@@ -23,10 +23,12 @@
 // On failure it prints the step and the fix, and exits 1.
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
+  closeSync,
   copyFileSync,
   existsSync,
   linkSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -34,6 +36,7 @@ import {
   statfsSync,
   symlinkSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, homedir } from 'node:os';
@@ -108,6 +111,59 @@ function cacheRoot() {
   if (process.env.TRANSFERJS_CACHE_DIR) return resolve(process.env.TRANSFERJS_CACHE_DIR);
   const xdg = process.env.XDG_CACHE_HOME;
   return join(xdg ? resolve(xdg) : join(homedir(), '.cache'), 'transferjs');
+}
+
+// -- Locks: two set-ups at once (two terminals, two clones sharing the cache) take turns. -----
+
+function pidAlive(pid) {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+}
+
+/** Runs `f` holding `<dir>/.transferjs-setup.lock` (a file with the holder's pid). */
+function withLock(dir, f) {
+  mkdirSync(dir, { recursive: true });
+  const lock = join(dir, '.transferjs-setup.lock');
+  const deadline = Date.now() + 15 * 60_000;
+  let told = false;
+  for (;;) {
+    try {
+      const fd = openSync(lock, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      break;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+      let holder = 0;
+      try {
+        holder = Number(readFileSync(lock, 'utf8'));
+      } catch {}
+      if (!pidAlive(holder)) {
+        rmSync(lock, { force: true }); // left by a process that died
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new SetupError(
+          'lock',
+          `another set-up (pid ${holder}) has held ${lock} for 15 minutes`,
+          `stop it, or remove ${lock} if that process is not a set-up`,
+        );
+      }
+      if (!told) log(`waiting for another set-up (pid ${holder}) to finish`);
+      told = true;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
+  }
+  try {
+    return f();
+  } finally {
+    rmSync(lock, { force: true });
+  }
 }
 
 // -- 0. Where tfjs-node is and where its loader looks for the addon. ---------------------------
@@ -445,9 +501,18 @@ function main() {
     return 1;
   }
   log(`1/4 @tensorflow/tfjs-node ${tfjsNode.version} needs setting up (${before.why})`);
-  const library = fetchLibrary(tfjsNode);
-  stage(tfjsNode, library);
-  build(tfjsNode);
+  const done = withLock(tfjsNode.dir, () => {
+    // Another set-up may have finished while we waited for the lock.
+    if (!force && addonWorks(tfjsNode).ok) return true;
+    const library = withLock(join(cacheRoot(), 'libtensorflow'), () => fetchLibrary(tfjsNode));
+    stage(tfjsNode, library);
+    build(tfjsNode);
+    return false;
+  });
+  if (done) {
+    log(`@tensorflow/tfjs-node ${tfjsNode.version} was set up by another process meanwhile`);
+    return 0;
+  }
   t = Date.now();
   const after = addonWorks(tfjsNode);
   if (!after.ok) {
