@@ -3,11 +3,22 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import {
+  type BackendChoice,
   type ModelInputs,
   type ModelOutput,
   readSafetensors,
   type SafetensorsTensor,
+  useBackend,
 } from '../index.js';
+
+/**
+ * Model tests run on the backend useBackend() picks: TRANSFERJS_BACKEND, else the fastest that
+ * loads (tensorflow once `pnpm setup:tensorflow` ran, as npm test does; wasm / cpu otherwise).
+ * cpu.test.ts pins 'cpu' for a subset. Each test file awaits this at its top level.
+ */
+export function setupBackend(): Promise<BackendChoice> {
+  return useBackend();
+}
 
 /** fixtures/transformers at the repository root. */
 export const FIXTURES = path.resolve(

@@ -18,7 +18,9 @@ import {
   TransformersError,
   writeSafetensors,
 } from '../index.js';
-import { disposeInputs, FIXTURES, loadExpected, maxAbsDiff } from './helpers.js';
+import { disposeInputs, FIXTURES, loadExpected, maxAbsDiff, setupBackend } from './helpers.js';
+
+await setupBackend();
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'transformers-models-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

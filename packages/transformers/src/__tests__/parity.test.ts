@@ -5,7 +5,16 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AutoModel, type ModelOutput, type PreTrainedModel } from '../index.js';
-import { disposeInputs, fixtureCases, loadExpected, maxAbsDiff, ourOutput } from './helpers.js';
+import {
+  disposeInputs,
+  fixtureCases,
+  loadExpected,
+  maxAbsDiff,
+  ourOutput,
+  setupBackend,
+} from './helpers.js';
+
+const BACKEND = await setupBackend();
 
 /**
  * Every case generate.py made with HF Python: load the HF-saved checkpoint, run the same
@@ -35,7 +44,7 @@ function compare(
   return diffs;
 }
 
-describe('parity with HF Python (fixtures/transformers)', () => {
+describe(`parity with HF Python (fixtures/transformers) on the ${BACKEND.name} backend`, () => {
   it('has fixtures for every family', () => {
     expect(new Set(cases.map((c) => c.family))).toEqual(
       new Set(['albert', 'bert', 'distilbert', 'roberta']),

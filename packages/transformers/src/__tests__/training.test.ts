@@ -8,7 +8,9 @@ import {
   readSafetensors,
   type SafetensorsTensor,
 } from '../index.js';
-import { disposeInputs, FIXTURES, loadExpected, maxAbsDiff } from './helpers.js';
+import { disposeInputs, FIXTURES, loadExpected, maxAbsDiff, setupBackend } from './helpers.js';
+
+await setupBackend();
 
 /**
  * What the trainer relies on: gradients equal PyTorch's (fixtures/transformers/<case>/grads.safetensors,
