@@ -20,6 +20,8 @@
 //   5. verify:  step 1 again.
 //
 // Flags: --force (redo steps 3-5), --check (only step 1; exit 1 when not set up).
+// Node headers: this Node's own (npm's nodedir, its install prefix, node-gyp's cache); when none
+// is there, the npm package node-api-headers (tfjs-node's binding is N-API only).
 // On failure it prints the step and the fix, and exits 1.
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
@@ -384,6 +386,68 @@ function stage(tfjsNode, library) {
 
 // -- 4. Build the addon. -----------------------------------------------------------------------
 
+/** N-API headers from the npm registry, for a Node installed without its headers. */
+const NAPI_HEADERS = 'node-api-headers@1.9.0';
+
+// What node-gyp needs from <nodedir>/include/node/common.gypi for an N-API-only addon: the two
+// configurations and the flags of a shared object. (Node's own common.gypi also configures V8,
+// OpenSSL and ICU builds, which an N-API addon never touches.)
+const MINIMAL_COMMON_GYPI = `{
+  'variables': {},
+  'target_defaults': {
+    'default_configuration': 'Release',
+    'configurations': {
+      'Debug': { 'defines': ['DEBUG', '_DEBUG'], 'cflags': ['-g', '-O0'] },
+      'Release': { 'cflags': ['-O3'] },
+    },
+    'cflags': ['-pthread', '-fPIC'],
+    'cflags_cc': ['-std=gnu++17'],
+    'ldflags': ['-pthread'],
+  },
+}
+`;
+
+/**
+ * A node-gyp --nodedir made of the npm package node-api-headers (node_api.h, js_native_api.h
+ * and their types) and a minimal common.gypi. Enough for tfjs-node: its binding includes only
+ * <node_api.h> (N-API, no V8 or nan). Cached next to the TF library.
+ */
+function napiHeadersNodedir() {
+  const dest = join(cacheRoot(), 'node-headers', NAPI_HEADERS.replace('@', '-'));
+  if (existsSync(join(dest, 'include', 'node', 'node_api.h'))) return dest;
+  log(`    no local Node headers: fetching ${NAPI_HEADERS} (tfjs-node's binding uses N-API only)`);
+  const work = `${dest}.tmp-${process.pid}`;
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(join(work, 'include', 'node'), { recursive: true });
+  try {
+    const pack = spawnSync('npm', ['pack', NAPI_HEADERS, '--silent', '--pack-destination', work], {
+      encoding: 'utf8',
+    });
+    const tgz = readdirSync(work).find((f) => f.endsWith('.tgz'));
+    if (pack.status !== 0 || !tgz) {
+      throw new Error(`npm pack ${NAPI_HEADERS} failed: ${(pack.stderr ?? '').trim()}`);
+    }
+    const untar = spawnSync('tar', ['xzf', tgz, 'package/include'], {
+      cwd: work,
+      encoding: 'utf8',
+    });
+    if (untar.status !== 0) throw new Error(`tar failed: ${(untar.stderr ?? '').trim()}`);
+    for (const h of readdirSync(join(work, 'package', 'include'))) {
+      copyFileSync(join(work, 'package', 'include', h), join(work, 'include', 'node', h));
+    }
+    writeFileSync(join(work, 'include', 'node', 'common.gypi'), MINIMAL_COMMON_GYPI);
+    rmSync(join(work, 'package'), { recursive: true, force: true });
+    rmSync(join(work, tgz), { force: true });
+    rmSync(dest, { recursive: true, force: true });
+    renameSync(work, dest);
+  } catch (e) {
+    rmSync(work, { recursive: true, force: true });
+    throw e;
+  }
+  return dest;
+}
+
+/** A --nodedir for node-gyp: this Node's own headers, else N-API headers from npm. */
 function nodeHeaders() {
   const candidates = [
     process.env.npm_config_nodedir,
@@ -400,20 +464,27 @@ function nodeHeaders() {
     );
   } catch {}
   const major = process.versions.node.split('.')[0];
-  for (const dir of candidates) {
+  // TRANSFERJS_NODE_HEADERS=napi skips the local headers (tests the fallback).
+  const local = process.env.TRANSFERJS_NODE_HEADERS === 'napi' ? [] : candidates;
+  for (const dir of local) {
     if (!dir || dir === 'undefined' || dir === 'null') continue;
     const inc = join(dir, 'include', 'node');
-    if (!existsSync(join(inc, 'node_api.h')) || !existsSync(join(inc, 'common.gypi'))) continue;
+    const files = ['node_api.h', 'common.gypi', 'node_version.h'].map((f) => join(inc, f));
+    if (!files.every((f) => existsSync(f))) continue;
     const v = readFileSync(join(inc, 'node_version.h'), 'utf8');
     if (new RegExp(`#define NODE_MAJOR_VERSION ${major}\\b`).test(v)) return dir;
   }
-  throw new SetupError(
-    'build',
-    `no Node ${major} headers (include/node/node_api.h + common.gypi) in ${[...new Set(candidates)].join(', ')}`,
-    'install the headers of this Node: the official Node tarball ships include/node (set ' +
-      'npm_config_nodedir=<its dir>), Debian/Ubuntu: apt-get install libnode-dev (or nodejs ' +
-      'from NodeSource, which includes /usr/include/node)',
-  );
+  try {
+    return napiHeadersNodedir();
+  } catch (e) {
+    throw new SetupError(
+      'build',
+      `no Node ${major} headers (include/node/node_api.h + common.gypi) in ${[...new Set(candidates)].join(', ')}, and ${e.message}`,
+      'install the headers of this Node: the official Node tarball ships include/node (set ' +
+        'npm_config_nodedir=<its dir>), Debian/Ubuntu: apt-get install libnode-dev (or nodejs ' +
+        'from NodeSource, which includes /usr/include/node)',
+    );
+  }
 }
 
 function nodeGyp() {
