@@ -18,6 +18,7 @@ import {
   Schema,
   Struct,
   Table,
+  type Vector,
 } from 'apache-arrow';
 import { hfMetadata, readColumn, tableFromColumns, toJs } from './arrow/convert.js';
 import { openArrow, openArrowSync, StreamFileWriter, writeFileAtomic } from './arrow/io.js';
@@ -834,7 +835,16 @@ export class Dataset {
         }
         const outLen = Object.values(out)[0]?.length ?? n;
         const columns: Batch = {};
-        for (const k of kept) if (!(k in out)) columns[k] = input[k] as unknown[];
+        // Unchanged input columns: the Arrow data itself (no decode/re-encode) when the batch lies
+        // in one record batch of an unmapped table; else the decoded values.
+        const sliced = this.#indices === null ? this.#table.slice(s, s + n) : undefined;
+        const arrowKept: Record<string, Vector> = {};
+        for (const k of kept) {
+          if (k in out) continue;
+          const v = sliced?.getChild(k);
+          if (v !== undefined && v !== null && v.data.length === 1) arrowKept[k] = v;
+          columns[k] = input[k] as unknown[];
+        }
         for (const [k, v] of Object.entries(out)) columns[k] = Array.from(v as ArrayLike<unknown>);
         for (const [k, v] of Object.entries(columns)) {
           if (v.length !== outLen || (kept.some((c) => !(c in out)) && outLen !== n)) {
@@ -848,13 +858,17 @@ export class Dataset {
           const f: Record<string, FeatureType> = {};
           for (const [k, v] of Object.entries(columns)) {
             const prev = this.features[k];
-            f[k] =
-              options.features?.[k] ??
-              (prev !== undefined && (!(k in out) || fits(prev, v)) ? prev : inferFeature(v, k));
+            const given = options.features?.[k];
+            if (given !== undefined) f[k] = given;
+            else if (prev !== undefined && !(k in out)) f[k] = prev;
+            else
+              f[k] =
+                optimizedIntList(k, v) ??
+                (prev !== undefined && fits(prev, v) ? prev : inferFeature(v, k));
           }
           features = f;
         }
-        const t = tableFromColumns(columns, features, cacheFile);
+        const t = tableFromColumns({ ...columns, ...arrowKept }, features, cacheFile);
         if (writer !== undefined) writer.write(t);
         else tables.push(t);
       }
@@ -999,6 +1013,26 @@ export class Dataset {
       if (existsSync(stale)) rmSync(stale);
     }
   }
+}
+
+/**
+ * HF's arrow_writer stores tokenizer outputs in small ints when they fit (OptimizedTypedSequence):
+ * input_ids int32, attention_mask / token_type_ids / special_tokens_mask int8.
+ */
+const OPTIMIZED_INT: Readonly<Record<string, 'int8' | 'int32'>> = {
+  input_ids: 'int32',
+  attention_mask: 'int8',
+  token_type_ids: 'int8',
+  special_tokens_mask: 'int8',
+};
+
+function optimizedIntList(name: string, values: readonly unknown[]): FeatureType | undefined {
+  const dtype = OPTIMIZED_INT[name];
+  if (dtype === undefined) return undefined;
+  const f = new Sequence(new Value(dtype));
+  return values.every((v) => Array.isArray(v) || ArrayBuffer.isView(v)) && fits(f, values)
+    ? f
+    : undefined;
 }
 
 function pick(f: Features, names: readonly string[]): Features {

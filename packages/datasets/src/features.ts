@@ -373,7 +373,7 @@ function sameStructure(f: FeatureType, t: DataType): boolean {
 // ---------------------------------------------------------------------------------------------
 // Encoding and validation: JS value -> the value the Arrow builder takes.
 
-const INT_RANGE: Partial<Record<Dtype, readonly [number, number]>> = {
+export const INT_RANGE: Partial<Record<Dtype, readonly [number, number]>> = {
   int8: [-128, 127],
   int16: [-32768, 32767],
   int32: [-2147483648, 2147483647],

@@ -11,6 +11,8 @@
 import {
   type Data,
   type DataType,
+  type Int32,
+  type List,
   makeData,
   makeVector,
   RecordBatch,
@@ -28,6 +30,7 @@ import {
   type Features,
   type FeatureType,
   featuresToJson,
+  INT_RANGE,
   isStruct,
   pyJsonDumps,
   Sequence,
@@ -90,6 +93,8 @@ export function buildVector(
       return makeVector(arr);
     }
   }
+  const list = buildNumericList(feature, values, column, rowOffset, file);
+  if (list !== undefined) return list;
   const enc = new Array<unknown>(values.length);
   for (let i = 0; i < values.length; i++)
     enc[i] = encodeValue(feature, values[i], { file, row: rowOffset + i, column });
@@ -104,9 +109,75 @@ export function buildVector(
   }
 }
 
+/**
+ * Fast path for variable-length lists of fixed-width numbers (input_ids, attention_mask, ...):
+ * offsets + one typed child array, no per-element builder call. Returns undefined when it does
+ * not apply (nulls, nested lists); a value that does not fit is re-encoded by `encodeValue`,
+ * which throws the located error.
+ */
+function buildNumericList(
+  feature: FeatureType,
+  values: readonly unknown[],
+  column: string,
+  rowOffset: number,
+  file?: string,
+): Vector | undefined {
+  if (
+    !(feature instanceof Sequence) ||
+    feature.length !== -1 ||
+    !(feature.feature instanceof Value)
+  )
+    return undefined;
+  const dtype = feature.feature.dtype;
+  const big = dtype === 'int64';
+  const Ctor = TYPED[dtype];
+  if (Ctor === undefined && !big) return undefined;
+  const n = values.length;
+  const offsets = new Int32Array(n + 1);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i] as ArrayLike<unknown> | null | undefined;
+    if (v === null || v === undefined || typeof v !== 'object' || typeof v.length !== 'number')
+      return undefined;
+    total += v.length;
+    offsets[i + 1] = total;
+  }
+  const range = INT_RANGE[dtype];
+  const isInt = dtype.startsWith('int') || dtype.startsWith('uint');
+  const child = big ? new BigInt64Array(total) : new (Ctor as new (n: number) => Int32Array)(total);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i] as ArrayLike<unknown>;
+    for (let j = 0; j < v.length; j++) {
+      const x = v[j];
+      const ok =
+        typeof x === 'number' &&
+        (!isInt ||
+          (Number.isInteger(x) && (range === undefined || (x >= range[0] && x <= range[1]))));
+      if (!ok) {
+        encodeValue(feature, v, { file, row: rowOffset + i, column }); // throws, naming row and column
+        return undefined;
+      }
+      if (big) (child as BigInt64Array)[k++] = BigInt(x);
+      else (child as Int32Array)[k++] = x;
+    }
+  }
+  const type = toArrowType(feature) as List;
+  const childType = toArrowType(feature.feature);
+  const childData = makeData({
+    type: childType as Int32,
+    length: total,
+    nullCount: 0,
+    data: child as Int32Array,
+  });
+  return makeVector(
+    makeData({ type, length: n, nullCount: 0, valueOffsets: offsets, child: childData }),
+  );
+}
+
 /** A Table with HF metadata from columns of JS values, in `WRITER_BATCH_SIZE` batches. */
 export function tableFromColumns(
-  columns: Readonly<Record<string, readonly unknown[]>>,
+  columns: Readonly<Record<string, readonly unknown[] | Vector>>,
   features: Features,
   file?: string,
 ): Table {
@@ -119,9 +190,9 @@ export function tableFromColumns(
       );
   }
   const length =
-    names.length === 0 ? 0 : (columns[names[0] as string] as readonly unknown[]).length;
+    names.length === 0 ? 0 : (columns[names[0] as string] as { length: number }).length;
   for (const n of names) {
-    const got = (columns[n] as readonly unknown[]).length;
+    const got = (columns[n] as { length: number }).length;
     if (got !== length) {
       throw new DatasetError(
         'RAGGED_COLUMNS',
@@ -138,7 +209,20 @@ export function tableFromColumns(
   ) {
     const end = Math.min(length, start + WRITER_BATCH_SIZE);
     const children: Data[] = names.map((n) => {
-      const slice = (columns[n] as readonly unknown[]).slice(start, end);
+      const col = columns[n] as readonly unknown[] | Vector;
+      if (!Array.isArray(col)) {
+        // An Arrow column (already of the feature's type): its data, sliced without a copy.
+        const v = (col as Vector).slice(start, end);
+        if (v.data.length === 1) return v.data[0] as Data;
+        return buildVector(
+          features[n] as FeatureType,
+          [...v].map((x) => toJs(features[n] as FeatureType, x)),
+          n,
+          start,
+          file,
+        ).data[0] as Data;
+      }
+      const slice = col.slice(start, end);
       return buildVector(features[n] as FeatureType, slice, n, start, file).data[0] as Data;
     });
     const structType = new Struct(schema.fields);
