@@ -69,20 +69,21 @@ pub struct UnigramModel {
 /// Score penalty of the unknown piece below the worst piece (SentencePiece's `kUnkPenalty`).
 const UNK_PENALTY: f64 = 10.0;
 
-/// Prefix tree over chars: `trans[(node << 32) | char] = child`, `piece[node]` = piece id.
+/// Prefix tree over chars of all seeds, built once: `trans[(node << 32) | char] = child`,
+/// `piece[node]` = seed id (-1 if no seed ends there).
 struct Trie {
     trans: FxHashMap<u64, u32>,
     piece: Vec<i32>,
 }
 
 impl Trie {
-    fn new(pieces: &[(Vec<char>, f64)]) -> Self {
+    fn new(seeds: &[Vec<char>]) -> Self {
         let mut t = Trie {
             trans: FxHashMap::default(),
             piece: vec![-1],
         };
         // Id 0 is the unknown piece: it is never matched by text.
-        for (id, (chars, _)) in pieces.iter().enumerate().skip(1) {
+        for (id, chars) in seeds.iter().enumerate().skip(1) {
             let mut node = 0u32;
             for &c in chars {
                 let k = (u64::from(node) << 32) | u64::from(c as u32);
@@ -102,50 +103,95 @@ impl Trie {
     }
 }
 
-/// The current model: pieces as chars with scores, their trie, and the unk score.
-struct Model {
-    pieces: Vec<(Vec<char>, f64)>,
-    trie: Trie,
+/// A seed found in a text: chars `[start, start + len)` are seed `seed`.
+#[derive(Debug, Clone, Copy)]
+struct Match {
+    start: u16,
+    len: u16,
+    seed: u32,
+}
+
+impl Trie {
+    /// Every seed occurring in `chars`, ordered by start then length. Texts longer than
+    /// 65,535 chars (u16 positions) only get their first 65,535 chars matched.
+    fn matches(&self, chars: &[char], out: &mut Vec<Match>) {
+        out.clear();
+        let n = chars.len().min(u16::MAX as usize);
+        for i in 0..n {
+            let mut node = 0u32;
+            for (j, &c) in chars[i..n].iter().enumerate() {
+                let k = (u64::from(node) << 32) | u64::from(c as u32);
+                let Some(&next) = self.trans.get(&k) else { break };
+                node = next;
+                let seed = self.piece[next as usize];
+                if seed > 0 {
+                    out.push(Match { start: i as u16, len: (j + 1) as u16, seed: seed as u32 });
+                }
+            }
+        }
+    }
+}
+
+/// The current model: a subset of the seeds with scores. Pieces are `(seed id, score)`;
+/// piece 0 is the unknown piece. Pieces only ever leave the model, so the seeds' trie serves
+/// every round, and `piece_of_seed` says which seeds are still pieces.
+struct Model<'a> {
+    seeds: &'a [Vec<char>],
+    trie: &'a Trie,
+    pieces: Vec<(u32, f64)>,
+    piece_of_seed: Vec<u32>,
     unk_score: f64,
 }
 
-impl Model {
-    fn new(pieces: Vec<(Vec<char>, f64)>) -> Self {
+impl<'a> Model<'a> {
+    fn new(seeds: &'a [Vec<char>], trie: &'a Trie, pieces: Vec<(u32, f64)>) -> Self {
         let min = pieces
             .iter()
             .skip(1)
             .map(|p| p.1)
             .filter(|s| !s.is_nan())
             .fold(f64::INFINITY, f64::min);
-        let trie = Trie::new(&pieces);
+        let mut piece_of_seed = vec![u32::MAX; seeds.len()];
+        for (i, p) in pieces.iter().enumerate().skip(1) {
+            piece_of_seed[p.0 as usize] = i as u32;
+        }
         Self {
-            pieces,
+            seeds,
             trie,
+            pieces,
+            piece_of_seed,
             unk_score: if min.is_finite() { min - UNK_PENALTY } else { -UNK_PENALTY },
         }
+    }
+
+    fn chars(&self, piece: usize) -> &'a [char] {
+        &self.seeds[self.pieces[piece].0 as usize]
     }
 
     /// All `(start, end, id, score)` nodes of the lattice of `chars`, ordered by start. A
     /// position that no 1-char piece covers gets an unknown node (id 0).
     fn lattice(&self, chars: &[char], nodes: &mut Vec<(u32, u32, u32, f64)>) {
+        let mut matches = Vec::new();
+        self.trie.matches(chars, &mut matches);
+        self.lattice_from(chars.len(), &matches, nodes);
+    }
+
+    /// As `lattice`, from the seed matches of the text (`Trie::matches`), which do not change
+    /// between rounds: only which seeds are still pieces does.
+    fn lattice_from(&self, n: usize, matches: &[Match], nodes: &mut Vec<(u32, u32, u32, f64)>) {
         nodes.clear();
-        for i in 0..chars.len() {
-            let mut node = 0u32;
+        let mut m = matches.iter().peekable();
+        for i in 0..n as u32 {
             let mut has_single = false;
-            for (j, &c) in chars[i..].iter().enumerate() {
-                let k = (u64::from(node) << 32) | u64::from(c as u32);
-                let Some(&n) = self.trie.trans.get(&k) else { break };
-                node = n;
-                let id = self.trie.piece[n as usize];
-                if id > 0 {
-                    if j == 0 {
-                        has_single = true;
-                    }
-                    nodes.push((i as u32, (i + j + 1) as u32, id as u32, self.pieces[id as usize].1));
+            while let Some(x) = m.next_if(|x| u32::from(x.start) == i) {
+                let id = self.piece_of_seed[x.seed as usize];
+                if id != u32::MAX {
+                    has_single |= x.len == 1;
+                    nodes.push((i, i + u32::from(x.len), id, self.pieces[id as usize].1));
                 }
             }
             if !has_single {
-                nodes.push((i as u32, i as u32 + 1, 0, self.unk_score));
+                nodes.push((i, i + 1, 0, self.unk_score));
             }
         }
     }
@@ -291,22 +337,23 @@ fn seed_pieces(sentences: &[(Vec<char>, u64)], opts: &UnigramOptions) -> Vec<(Ve
 }
 
 /// E-step: expected count of each piece, and the objective (negative mean log likelihood).
-fn e_step(model: &Model, sentences: &[(Vec<char>, u64)]) -> (Vec<f64>, f64) {
+fn e_step(model: &Model, sentences: &[(Vec<char>, u64)], matches: &[Vec<Match>]) -> (Vec<f64>, f64) {
     let total: f64 = sentences.iter().map(|s| s.1 as f64).sum();
     let size = model.pieces.len();
     let chunk = (sentences.len() / 32).max(256);
     sentences
         .par_chunks(chunk)
-        .map(|part| {
+        .zip(matches.par_chunks(chunk))
+        .map(|(part, part_matches)| {
             let mut expected = vec![0.0f64; size];
             let mut obj = 0.0f64;
             let mut nodes = Vec::new();
             let mut alpha = Vec::new();
             let mut beta = Vec::new();
-            for (s, c) in part {
-                let n = s.len();
+            for ((s, c), m) in part.iter().zip(part_matches) {
+                let n = s.len().min(u16::MAX as usize);
                 let freq = *c as f64;
-                model.lattice(s, &mut nodes);
+                model.lattice_from(n, m, &mut nodes);
                 // Forward: alpha[p] = log sum of all paths from 0 to p.
                 alpha.clear();
                 alpha.resize(n + 1, f64::NEG_INFINITY);
@@ -341,18 +388,18 @@ fn e_step(model: &Model, sentences: &[(Vec<char>, u64)]) -> (Vec<f64>, f64) {
 }
 
 /// M-step: drop pieces expected less than half a time; Bayesian (digamma) log probabilities.
-fn m_step(pieces: &[(Vec<char>, f64)], expected: &[f64]) -> Vec<(Vec<char>, f64)> {
-    let mut kept: Vec<(Vec<char>, f64)> = Vec::with_capacity(pieces.len());
+fn m_step(pieces: &[(u32, f64)], expected: &[f64]) -> Vec<(u32, f64)> {
+    let mut kept: Vec<(u32, f64)> = Vec::with_capacity(pieces.len());
     let mut sum = 0.0;
     for (i, (p, &f)) in pieces.iter().zip(expected).enumerate() {
         if i == 0 {
-            kept.push((p.0.clone(), f64::NAN));
+            kept.push((p.0, f64::NAN));
             continue;
         }
         if f < 0.5 {
             continue;
         }
-        kept.push((p.0.clone(), f));
+        kept.push((p.0, f));
         sum += f;
     }
     let logsum = digamma(sum);
@@ -363,14 +410,20 @@ fn m_step(pieces: &[(Vec<char>, f64)], expected: &[f64]) -> Vec<(Vec<char>, f64)
 }
 
 /// Step 3: keeps the pieces whose removal would cost the most likelihood.
-fn prune(model: &Model, sentences: &[(Vec<char>, u64)], opts: &UnigramOptions) -> Vec<(Vec<char>, f64)> {
+fn prune(
+    model: &Model,
+    sentences: &[(Vec<char>, u64)],
+    matches: &[Vec<Match>],
+    opts: &UnigramOptions,
+) -> Vec<(u32, f64)> {
     let pieces = &model.pieces;
     let size = pieces.len();
     // 3a. How each piece would be segmented without itself.
     let alt: Vec<(bool, Vec<u32>)> = pieces
         .par_iter()
         .enumerate()
-        .map(|(id, (chars, _))| {
+        .map(|(id, _)| {
+            let chars = model.chars(id);
             if id == 0 {
                 return (false, Vec::new());
             }
@@ -395,14 +448,16 @@ fn prune(model: &Model, sentences: &[(Vec<char>, u64)], opts: &UnigramOptions) -
     let chunk = (sentences.len() / 32).max(256);
     let (freq, inverted) = sentences
         .par_chunks(chunk)
+        .zip(matches.par_chunks(chunk))
         .enumerate()
-        .map(|(ci, part)| {
+        .map(|(ci, (part, part_matches))| {
             let mut freq = vec![0.0f64; size];
             let mut inverted: Vec<Vec<u32>> = vec![Vec::new(); size];
             let mut nodes = Vec::new();
-            for (j, (s, c)) in part.iter().enumerate() {
-                model.lattice(s, &mut nodes);
-                if let Some(path) = model.viterbi(s.len(), &nodes, None) {
+            for (j, ((s, c), m)) in part.iter().zip(part_matches).enumerate() {
+                let n = s.len().min(u16::MAX as usize);
+                model.lattice_from(n, m, &mut nodes);
+                if let Some(path) = model.viterbi(n, &nodes, None) {
                     for idx in path {
                         let id = nodes[idx].2 as usize;
                         freq[id] += *c as f64;
@@ -429,7 +484,7 @@ fn prune(model: &Model, sentences: &[(Vec<char>, u64)], opts: &UnigramOptions) -
     let logsum = sum.ln();
 
     // 3c. Loss of removing each piece.
-    let mut new_pieces: Vec<(Vec<char>, f64)> = vec![pieces[0].clone()];
+    let mut new_pieces: Vec<(u32, f64)> = vec![pieces[0]];
     let mut candidates: Vec<(usize, f64)> = Vec::new();
     for id in 1..size {
         let (keep, alternatives) = &alt[id];
@@ -437,7 +492,7 @@ fn prune(model: &Model, sentences: &[(Vec<char>, u64)], opts: &UnigramOptions) -
             continue; // never used by the Viterbi path
         }
         if alternatives.is_empty() {
-            new_pieces.push(pieces[id].clone());
+            new_pieces.push(pieces[id]);
             continue;
         }
         let f: f64 = inverted[id].iter().map(|&n| sentences[n as usize].1 as f64).sum::<f64>() / vsum;
@@ -465,7 +520,7 @@ fn prune(model: &Model, sentences: &[(Vec<char>, u64)], opts: &UnigramOptions) -
         if new_pieces.len() >= pruned_size {
             break;
         }
-        new_pieces.push(pieces[id].clone());
+        new_pieces.push(pieces[id]);
     }
     new_pieces
 }
@@ -516,8 +571,23 @@ pub fn train_unigram(words: &WordCounts, opts: &UnigramOptions, progress: Progre
 
     // 1. Seeds, behind the unknown piece (id 0, never matched by text).
     progress(Progress { stage: "seed pieces", current: 0, total: 1 });
-    let mut pieces: Vec<(Vec<char>, f64)> = vec![(Vec::new(), f64::NAN)];
-    pieces.extend(seed_pieces(&sentences, opts));
+    let mut seeds: Vec<Vec<char>> = vec![Vec::new()];
+    let mut pieces: Vec<(u32, f64)> = vec![(0, f64::NAN)];
+    for (chars, score) in seed_pieces(&sentences, opts) {
+        pieces.push((seeds.len() as u32, score));
+        seeds.push(chars);
+    }
+    let trie = Trie::new(&seeds);
+    // Seed matches of every word, once: rounds only change which seeds are pieces.
+    let matches: Vec<Vec<Match>> = sentences
+        .par_iter()
+        .map(|(s, _)| {
+            let mut m = Vec::new();
+            trie.matches(s, &mut m);
+            m.shrink_to_fit();
+            m
+        })
+        .collect();
     progress(Progress { stage: "seed pieces", current: 1, total: 1 });
 
     // 2-3. EM rounds and pruning.
@@ -526,26 +596,26 @@ pub fn train_unigram(words: &WordCounts, opts: &UnigramOptions, progress: Progre
     let rounds = (((desired as f64).ln() - (pieces.len() as f64).ln()) / opts.shrinking_factor.ln()).max(0.0) as u64 + 1;
     let total = rounds * opts.n_sub_iterations as u64;
     let mut done = 0u64;
-    let mut model = Model::new(pieces);
+    let mut model = Model::new(&seeds, &trie, pieces);
     loop {
         for _ in 0..opts.n_sub_iterations {
-            let (expected, _objective) = e_step(&model, &sentences);
-            model = Model::new(m_step(&model.pieces, &expected));
+            let (expected, _objective) = e_step(&model, &sentences, &matches);
+            model = Model::new(&seeds, &trie, m_step(&model.pieces, &expected));
             done += 1;
             progress(Progress { stage: "EM", current: done.min(total), total });
         }
         if model.pieces.len() <= desired {
             break;
         }
-        model = Model::new(prune(&model, &sentences, &inner));
+        model = Model::new(&seeds, &trie, prune(&model, &sentences, &matches, &inner));
     }
     progress(Progress { stage: "EM", current: total, total });
 
     // 4. Finalize: required chars, then best scores.
     let min_score = model.unk_score + UNK_PENALTY;
     let mut by_piece: FxHashMap<String, f64> = FxHashMap::default();
-    for (chars, score) in model.pieces.iter().skip(1) {
-        by_piece.insert(chars.iter().collect(), *score);
+    for (seed, score) in model.pieces.iter().skip(1) {
+        by_piece.insert(seeds[*seed as usize].iter().collect(), *score);
     }
     let mut finals: Vec<(String, f64)> = Vec::with_capacity(target);
     let mut penalty = 0.0;

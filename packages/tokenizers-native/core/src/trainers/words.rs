@@ -88,6 +88,15 @@ impl WordSplitter {
 
     /// Calls `emit` with each word of `sequence`, in order.
     pub fn for_each_word(&self, sequence: &str, emit: &mut dyn FnMut(&str)) -> Result<()> {
+        if let Some(lowercase) = self.bert_fast_path() {
+            if sequence.is_ascii() {
+                bert_ascii_words(sequence.as_bytes(), lowercase, emit);
+                return Ok(());
+            }
+            if bert_simple_words(sequence, lowercase, emit) {
+                return Ok(());
+            }
+        }
         match &self.normalizer {
             None => self.split_normalized(sequence, emit),
             Some(normalizer) => {
@@ -95,6 +104,18 @@ impl WordSplitter {
                 normalizer.normalize(&mut n)?;
                 self.split_normalized(n.get(), emit)
             }
+        }
+    }
+
+    /// `Some(lowercase)` when this is BERT's normalizer (with `clean_text`) + pre-tokenizer,
+    /// whose effect on ASCII text `bert_ascii_words` computes without alignments.
+    fn bert_fast_path(&self) -> Option<bool> {
+        match (&self.normalizer, &self.pre_tokenization) {
+            (
+                Some(NormalizerWrapper::BertNormalizer(n)),
+                PreTokenization::Core(PreTokenizerWrapper::BertPreTokenizer(_)),
+            ) if n.clean_text => Some(n.lowercase),
+            _ => None,
         }
     }
 
@@ -170,6 +191,121 @@ impl WordSplitter {
         }
         Ok(())
     }
+}
+
+/// BERT normalizer (clean_text) + BERT pre-tokenizer on ASCII bytes, the same words as the
+/// general path: control bytes are removed (joining their neighbours), `\t \n \r` and ' '
+/// separate words, each ASCII punctuation byte is a word, the rest is (lower-cased) word text.
+/// (NFD, accent stripping and CJK padding do nothing to ASCII.)
+fn bert_ascii_words(bytes: &[u8], lowercase: bool, emit: &mut dyn FnMut(&str)) {
+    let mut word: Vec<u8> = Vec::with_capacity(32);
+    let flush = |word: &mut Vec<u8>, emit: &mut dyn FnMut(&str)| {
+        if !word.is_empty() {
+            // ASCII bytes are valid UTF-8.
+            emit(std::str::from_utf8(word).unwrap_or_default());
+            word.clear();
+        }
+    };
+    for &b in bytes {
+        match b {
+            b' ' | b'\t' | b'\n' | b'\r' => flush(&mut word, emit),
+            0..=0x1F | 0x7F => {}
+            _ if b.is_ascii_punctuation() => {
+                flush(&mut word, emit);
+                let p = [b];
+                emit(std::str::from_utf8(&p).unwrap_or_default());
+            }
+            _ => word.push(if lowercase { b.to_ascii_lowercase() } else { b }),
+        }
+    }
+    flush(&mut word, emit);
+}
+
+/// As `bert_ascii_words` for text whose non-ASCII chars are all "simple": no canonical
+/// decomposition, combining class 0, not a nonspacing mark, one-char lowercase. Such chars are
+/// unchanged by NFD and accent stripping, so per char: controls are removed, whitespace
+/// separates, CJK ideographs and punctuation are words of their own, the rest is lower-cased.
+/// Returns false (having emitted nothing) at the first other char: the caller then takes the
+/// general path.
+fn bert_simple_words(text: &str, lowercase: bool, emit: &mut dyn FnMut(&str)) -> bool {
+    let mut buf = String::with_capacity(text.len());
+    let mut ends: Vec<usize> = Vec::with_capacity(text.len() / 4 + 1);
+    let close = |buf: &String, ends: &mut Vec<usize>| {
+        if ends.last().copied().unwrap_or(0) < buf.len() {
+            ends.push(buf.len());
+        }
+    };
+    for c in text.chars() {
+        if c.is_ascii() {
+            let b = c as u8;
+            match b {
+                b' ' | b'\t' | b'\n' | b'\r' => close(&buf, &mut ends),
+                0..=0x1F | 0x7F => {}
+                _ if b.is_ascii_punctuation() => {
+                    close(&buf, &mut ends);
+                    buf.push(c);
+                    ends.push(buf.len());
+                }
+                _ => buf.push(if lowercase { c.to_ascii_lowercase() } else { c }),
+            }
+            continue;
+        }
+        if !is_simple_char(c) {
+            return false;
+        }
+        if c == '\u{fffd}' || (c.is_other()) {
+            continue; // removed by clean_text
+        }
+        if c.is_whitespace() {
+            close(&buf, &mut ends);
+        } else if is_cjk_ideograph(c) || c.is_punctuation() {
+            close(&buf, &mut ends);
+            buf.push(c);
+            ends.push(buf.len());
+        } else if lowercase {
+            let mut lc = c.to_lowercase();
+            buf.push(lc.next().unwrap_or(c));
+        } else {
+            buf.push(c);
+        }
+    }
+    close(&buf, &mut ends);
+    let mut start = 0;
+    for end in ends {
+        emit(&buf[start..end]);
+        start = end;
+    }
+    true
+}
+
+/// The CJK Unified Ideographs blocks BERT's normalizer pads with spaces (the same ranges as
+/// `normalizers::bert`).
+fn is_cjk_ideograph(c: char) -> bool {
+    matches!(c as u32,
+        0x4E00..=0x9FFF
+        | 0x3400..=0x4DBF
+        | 0x20000..=0x2A6DF
+        | 0x2A700..=0x2B73F
+        | 0x2B740..=0x2B81F
+        | 0x2B820..=0x2CEAF
+        | 0xF900..=0xFAFF
+        | 0x2F800..=0x2FA1F)
+}
+
+/// A char that NFD, accent stripping and lowercasing treat one for one (see
+/// `bert_simple_words`).
+fn is_simple_char(c: char) -> bool {
+    use unicode_normalization::char::{canonical_combining_class, decompose_canonical};
+    if canonical_combining_class(c) != 0 || c.is_mark_nonspacing() {
+        return false;
+    }
+    let mut n = 0;
+    let mut same = true;
+    decompose_canonical(c, |d| {
+        n += 1;
+        same &= d == c;
+    });
+    n == 1 && same && c.to_lowercase().len() == 1
 }
 
 /// GPT-2's byte-to-char table: printable Latin-1 bytes map to themselves, the 68 others to
@@ -358,13 +494,16 @@ impl WordCounter {
         for p in paths {
             let path = p.as_ref();
             let mut file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
+            let size = file.metadata().map(|m| m.len() as usize).unwrap_or(BLOCK_BYTES);
             // `carry` holds the tail of the previous block after its last newline.
             let mut carry: Vec<u8> = Vec::new();
             let mut offset = 0usize; // file offset of carry[0]
             loop {
                 let mut block = std::mem::take(&mut carry);
                 let start_len = block.len();
-                block.resize(start_len + BLOCK_BYTES, 0);
+                // Small files get a buffer of their size (+1 to see the end), big ones blocks.
+                let want = BLOCK_BYTES.min(size.saturating_sub(offset + start_len) + 1).max(1);
+                block.resize(start_len + want, 0);
                 let n = read_full(&mut file, &mut block[start_len..]).map_err(|e| io_error(path, &e))?;
                 block.truncate(start_len + n);
                 let eof = n == 0;
@@ -504,6 +643,31 @@ mod tests {
         assert_eq!(byte_level("a  \n b"), vec!["a", "ĠĠĊ", "Ġb"]);
         assert_eq!(byte_level("x 'll"), vec!["x", "Ġ'", "ll"]);
         assert_eq!(byte_level("héllo"), vec!["hÃ©llo"]);
+    }
+
+    #[test]
+    fn bert_ascii_fast_path_equals_the_components() {
+        let fast = WordSplitter::new(
+            Some(NormalizerWrapper::BertNormalizer(crate::normalizers::BertNormalizer::default())),
+            PreTokenization::Core(PreTokenizerWrapper::BertPreTokenizer(Default::default())),
+        );
+        for text in [
+            "Hello,\tWORLD! a\u{1}b  it's $3.50\r\n(x)\u{7f}~",
+            "\u{201c}Whale\u{2014}ho!\u{201d} said Ahab\u{2019}s MATE \u{200b}x \u{4e2d}\u{6587} \u{fb01} \u{130} \u{3a9}",
+            "\u{c9}mile \u{e0} l\u{2019}\u{e9}cole\u{a0}na\u{ef}ve",
+        ] {
+            let mut slow = Vec::new();
+            let mut n = NormalizedString::from(text);
+            if let Some(x) = fast.normalizer.as_ref() {
+                x.normalize(&mut n).unwrap_or(());
+            }
+            if let PreTokenization::Core(p) = &fast.pre_tokenization {
+                for s in p.pre_tokenize(vec![Split::from(n)]).unwrap_or_default() {
+                    slow.push(s.normalized);
+                }
+            }
+            assert_eq!(fast.words(text).unwrap_or_default(), slow, "{text}");
+        }
     }
 
     #[test]
