@@ -48,6 +48,8 @@ struct UnigramJson {
 #[serde(try_from = "UnigramJson")]
 pub struct Unigram {
     vocab: Vec<(String, f64)>,
+    /// `vocab[i].1`, contiguous for the lattice's inner loop.
+    scores: Vec<f64>,
     token_to_ids: Vocab,
     trie: Trie,
     min_score: f64,
@@ -128,6 +130,7 @@ impl Unigram {
             }
         }
         Ok(Self {
+            scores: vocab.iter().map(|(_, s)| *s).collect(),
             vocab,
             token_to_ids,
             trie,
@@ -160,15 +163,15 @@ impl Unigram {
     }
 
     /// Cuts `sentence` into the highest-scoring pieces. Runs of unknown chars come back fused
-    /// into one string (as HF's `fuse_unk`). Returns `[start, end)` byte ranges and whether the
-    /// range is an unknown run.
+    /// into one string (as HF's `fuse_unk`). Returns `[start, end)` byte ranges with the piece id,
+    /// or `None` for an unknown run.
     ///
     /// Steps (SentencePiece's `EncodeOptimized`):
     /// 1. forward: for each char boundary `i` reached by a path, extend the best path to `i`
     ///    with every piece matching at `i`; if no piece covers exactly the char at `i`, add an
     ///    unknown node for that char scoring `min_score - 10`;
     /// 2. backward: follow `starts_at` from the end, fusing consecutive unknown nodes.
-    fn segment(&self, sentence: &str) -> Result<Vec<(usize, usize, bool)>> {
+    fn segment(&self, sentence: &str) -> Result<Vec<(usize, usize, Option<u32>)>> {
         let size = sentence.len();
         if size == 0 {
             return Ok(Vec::new());
@@ -189,7 +192,7 @@ impl Unigram {
             self.trie
                 .common_prefix_search(&bytes[starts_at..], |len, id| {
                     let id = id as usize;
-                    let score = self.vocab[id].1 + score_till_here;
+                    let score = self.scores[id] + score_till_here;
                     let target = &mut best[starts_at + len];
                     if target.starts_at.is_none() || score > target.score {
                         *target = BestPathNode {
@@ -216,7 +219,7 @@ impl Unigram {
             }
         }
         // 2. Backward pass from the end, fusing runs of unknown nodes.
-        let mut out: Vec<(usize, usize, bool)> = Vec::new();
+        let mut out: Vec<(usize, usize, Option<u32>)> = Vec::new();
         let mut ends_at = size;
         let mut unk_run_end: Option<usize> = None;
         while ends_at > 0 {
@@ -233,14 +236,14 @@ impl Unigram {
                 unk_run_end.get_or_insert(ends_at);
             } else {
                 if let Some(end) = unk_run_end.take() {
-                    out.push((ends_at, end, true));
+                    out.push((ends_at, end, None));
                 }
-                out.push((starts_at, ends_at, false));
+                out.push((starts_at, ends_at, Some(node.id as u32)));
             }
             ends_at = starts_at;
         }
         if let Some(end) = unk_run_end {
-            out.push((0, end, true));
+            out.push((0, end, None));
         }
         out.reverse();
         Ok(out)
@@ -263,10 +266,12 @@ impl Model for Unigram {
     fn tokenize(&self, word: &str) -> Result<Vec<Token>> {
         let segments = self.segment(word)?;
         let mut tokens = Vec::with_capacity(segments.len());
-        for (start, end, _) in segments {
+        for (start, end, id) in segments {
             let piece = &word[start..end];
             let offsets = (start, end);
-            if let Some(&id) = self.token_to_ids.get(piece) {
+            // A lattice node's id is already `token_to_ids[piece]` (the trie stores it); only an
+            // unknown run needs the lookup (as HF, in case the fused text is itself a piece).
+            if let Some(id) = id.or_else(|| self.token_to_ids.get(piece).copied()) {
                 tokens.push(Token::new(id, piece.to_owned(), offsets));
                 continue;
             }
