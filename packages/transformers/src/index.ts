@@ -16,6 +16,7 @@ export {
 } from './auto/modeling_auto.js';
 export type { ModelClass, ModelType, RegistryEntry, Task } from './auto/registry.js';
 export { MODEL_REGISTRY, MODEL_TYPES, TASKS } from './auto/registry.js';
+export { AutoTokenizer } from './auto/tokenization_auto.js';
 export type { BackendChoice, BackendName, UseBackendOptions } from './backends/backend.js';
 export { BACKEND_ENV, BACKEND_NAMES, currentBackend, useBackend } from './backends/backend.js';
 export { AlbertConfig } from './configs/configuration_albert.js';
@@ -76,6 +77,19 @@ export {
   RobertaModel,
   RobertaPreTrainedModel,
 } from './models/roberta/modeling_roberta.js';
+export { Pipeline } from './pipelines/base.js';
+export type { FeatureExtractionOptions } from './pipelines/feature_extraction.js';
+export { FeatureExtractionPipeline } from './pipelines/feature_extraction.js';
+export type { FillMaskResult } from './pipelines/fill_mask.js';
+export { FillMaskPipeline } from './pipelines/fill_mask.js';
+export type { PipelineTask } from './pipelines/pipeline.js';
+export { pipeline } from './pipelines/pipeline.js';
+export type { QuestionAnsweringResult } from './pipelines/question_answering.js';
+export { QuestionAnsweringPipeline } from './pipelines/question_answering.js';
+export type { TextClassificationResult } from './pipelines/text_classification.js';
+export { TextClassificationPipeline } from './pipelines/text_classification.js';
+export type { EntityGroup, TokenEntity } from './pipelines/token_classification.js';
+export { TokenClassificationPipeline } from './pipelines/token_classification.js';
 export type { SafetensorsData, SafetensorsDtype } from './safetensors/dtypes.js';
 export type { SafetensorsFile, SafetensorsTensor } from './safetensors/safetensors.js';
 export {
@@ -91,3 +105,5 @@ export {
   SAFE_WEIGHTS_NAME,
   saveSafetensorsCheckpoint,
 } from './safetensors/sharded.js';
+export type { BatchEncoding, TokenizeOptions, TokenizerConfigDict } from './tokenization_utils.js';
+export { PreTrainedTokenizer } from './tokenization_utils.js';
