@@ -543,7 +543,14 @@ function build(tfjsNode) {
     { cwd: tfjsNode.dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
   if (r.status !== 0 || !existsSync(tfjsNode.binding)) {
-    const out = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
+    // The cause, without node-gyp's stack trace and environment lines.
+    const noise = /^gyp ERR! (stack|System|command|cwd|node -v|node-gyp -v)/;
+    const out = `${r.stdout ?? ''}\n${r.stderr ?? ''}`
+      .trim()
+      .split('\n')
+      .filter((l) => !noise.test(l))
+      .slice(-15)
+      .join('\n');
     throw new SetupError(
       'build',
       `node-gyp rebuild in ${tfjsNode.dir} failed:\n${out}`,
