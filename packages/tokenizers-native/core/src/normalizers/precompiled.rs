@@ -42,6 +42,9 @@ pub struct Precompiled {
     precompiled_charsmap: Vec<u8>,
     trie: Vec<u32>,
     normalized: String,
+    /// Per ASCII byte, its replacement's `[start, end)` in `normalized` (`None`: kept as is):
+    /// the fast path for the common single-ASCII-char graphemes.
+    ascii: Vec<Option<(usize, usize)>>,
 }
 
 impl PartialEq for Precompiled {
@@ -75,11 +78,22 @@ impl Precompiled {
             String::from_utf8(strings.to_vec()).map_err(|e| PrecompiledError::InvalidUtf8 {
                 byte: 4 + trie_bytes + e.utf8_error().valid_up_to(),
             })?;
-        Ok(Self {
+        let mut p = Self {
             precompiled_charsmap: blob.to_vec(),
             trie,
             normalized,
-        })
+            ascii: Vec::new(),
+        };
+        p.ascii = (0u8..128)
+            .map(|b| {
+                let c = [b];
+                let s = std::str::from_utf8(&c).ok()?;
+                let norm = p.transform(s)?;
+                let start = norm.as_ptr() as usize - p.normalized.as_ptr() as usize;
+                Some((start, start + norm.len()))
+            })
+            .collect();
+        Ok(p)
     }
 
     /// The raw blob.
@@ -159,11 +173,38 @@ impl Normalizer for Precompiled {
     /// Steps, per extended grapheme cluster:
     /// 1. a grapheme shorter than 6 bytes with a charsmap entry is replaced whole;
     /// 2. otherwise each of its chars is replaced by its entry, or kept.
+    ///
+    /// Fast path: an ASCII char followed by an ASCII char (or the end) is a grapheme on its own
+    /// (only CR LF joins two ASCII chars; marks that extend a cluster are never ASCII), so it
+    /// is looked up in a 128-entry table instead of segmenting. Segmentation restarts at each
+    /// cluster boundary, which gives the same clusters as segmenting the whole text.
     fn normalize(&self, n: &mut NormalizedString) -> Result<()> {
         let text = n.get();
+        let bytes = text.as_bytes();
         let mut transformations: Vec<(char, isize)> = Vec::with_capacity(text.len());
         let mut modified = false;
-        for grapheme in text.graphemes(true) {
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b < 0x80 && b != b'\r' && bytes.get(i + 1).is_none_or(|&next| next < 0x80) {
+                match self.ascii.get(usize::from(b)).copied().flatten() {
+                    Some((start, end)) => {
+                        modified = true;
+                        replace(
+                            &mut transformations,
+                            &text[i..i + 1],
+                            &self.normalized[start..end],
+                        );
+                    }
+                    None => transformations.push((char::from(b), 0)),
+                }
+                i += 1;
+                continue;
+            }
+            let Some(grapheme) = text[i..].graphemes(true).next() else {
+                break;
+            };
+            i += grapheme.len();
             if grapheme.len() < 6 {
                 if let Some(norm) = self.transform(grapheme) {
                     modified = true;
