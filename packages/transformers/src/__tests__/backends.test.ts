@@ -90,6 +90,7 @@ describe('backend selection', () => {
     expect(tf.getBackend()).toBe('cpu');
     expect(currentBackend()).toBe(choice);
 
+    expect((await useBackend(' cpu ' as 'cpu')).name).toBe('cpu');
     const wasm = await useBackend({ backend: 'wasm' });
     expect(wasm.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');

@@ -135,21 +135,22 @@ function loadOnce(name: BackendName): void {
         { cause: e },
       );
     }
-    const native =
+    // The other tfjs-node flavour: both register the tfjs backend 'tensorflow'.
+    const other =
       name === 'tensorflow'
         ? 'tensorflow-gpu'
         : name === 'tensorflow-gpu'
           ? 'tensorflow'
           : undefined;
-    if (native !== undefined && loads.get(native) === true) {
+    if (other !== undefined && loads.get(other) === true) {
       throw new TransformersError(
         'BACKEND_CONFLICT',
-        `backend '${name}' cannot load: '${native}' is already loaded in this process and both register the tfjs backend 'tensorflow'; choose one per process (TRANSFERJS_BACKEND=${name})`,
+        `backend '${name}' cannot load: '${other}' is already loaded in this process and both register the tfjs backend 'tensorflow'; choose one per process (TRANSFERJS_BACKEND=${name})`,
       );
     }
     // TensorFlow's C++ logs (CPU feature notes) go to stderr at load; keep errors only unless
     // the user chose a level.
-    if (native !== undefined) process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+    if (other !== undefined) process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
     try {
       requireHere(entry);
     } catch (e) {
@@ -222,14 +223,12 @@ export async function useBackend(
 ): Promise<BackendChoice> {
   const option = typeof request === 'string' ? request : request?.backend;
   const env = process.env[BACKEND_ENV];
-  let wanted: BackendName | 'auto' = 'auto';
-  let source: BackendChoice['source'] = 'auto';
-  if (option !== undefined && parseName(option, 'the backend option') !== 'auto') {
-    wanted = option;
-    source = 'option';
-  } else if (env !== undefined && env.trim() !== '' && parseName(env, BACKEND_ENV) !== 'auto') {
+  let wanted = option === undefined ? 'auto' : parseName(option, 'the backend option');
+  let source: BackendChoice['source'] = wanted === 'auto' ? 'auto' : 'option';
+  // The environment is read only when the caller left the choice open.
+  if (wanted === 'auto' && env !== undefined && env.trim() !== '') {
     wanted = parseName(env, BACKEND_ENV);
-    source = 'env';
+    if (wanted !== 'auto') source = 'env';
   }
 
   if (wanted !== 'auto') {
