@@ -31,11 +31,15 @@ if (major < 20 || (major === 20 && minor < 17)) {
 
 const pinned = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager;
 const pnpmVersion = /^pnpm@(.+)$/.exec(pinned)?.[1];
-if (!pnpmVersion) throw new Error(`package.json#packageManager must be pnpm@<version>, found ${pinned}`);
+if (!pnpmVersion)
+  throw new Error(`package.json#packageManager must be pnpm@<version>, found ${pinned}`);
 
 function version(cmd) {
   try {
-    return execFileSync(cmd, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync(cmd, ['--version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return undefined;
   }
@@ -54,7 +58,15 @@ if (version('pnpm') !== pnpmVersion) {
   const local = join(localBin, 'pnpm');
   if (!(existsSync(local) && version(local) === pnpmVersion)) {
     console.log(`[setup] installing pnpm@${pnpmVersion} into .tools/`);
-    const status = run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', '.tools', `pnpm@${pnpmVersion}`]);
+    const status = run('npm', [
+      'install',
+      '--no-save',
+      '--no-audit',
+      '--no-fund',
+      '--prefix',
+      '.tools',
+      `pnpm@${pnpmVersion}`,
+    ]);
     if (status !== 0) process.exit(status);
   }
   pnpm = local;
