@@ -130,6 +130,32 @@ describe('fromPretrained: keys, prefixes, shapes, folders', () => {
     model.dispose();
   });
 
+  it('loads F16 and BF16 checkpoints (upcast to float32)', async () => {
+    for (const dtype of ['F16', 'BF16'] as const) {
+      const dir = path.join(tmp, `half-${dtype}`);
+      cpSync(fixture('bert/sequenceclassification'), dir, { recursive: true });
+      const file = path.join(dir, 'model.safetensors');
+      const { tensors } = await readSafetensors(file);
+      const half = new Map([...tensors].map(([k, v]) => [k, { ...v, dtype }]));
+      await writeSafetensors(file, half, { format: 'pt' });
+      const model = await AutoModel.fromPretrainedArchitecture(dir, { strict: true });
+      const w = model.namedParameters().get('classifier.weight') as tf.Variable;
+      expect(w.dtype).toBe('float32');
+      const expected = await loadExpected(path.join(dir, 'expected.safetensors'));
+      const diff = tf.tidy(() =>
+        maxAbsDiff(
+          model.forward(expected.inputs).logits as tf.Tensor,
+          expected.outputs.get('logits') as SafetensorsTensor,
+        ),
+      );
+      // Rounding every weight to 11 (F16) or 8 (BF16) significant bits moves the logits a little.
+      expect(diff).toBeLessThan(dtype === 'F16' ? 5e-3 : 5e-2);
+      expect(diff).toBeGreaterThan(0);
+      disposeInputs(expected.inputs);
+      model.dispose();
+    }
+  });
+
   it('loads an HF hub cache folder (models--org--name/snapshots/<rev>/), offline', async () => {
     const cache = path.join(tmp, 'models--acme--tiny-bert');
     const snap = path.join(cache, 'snapshots', '0123abcd');
