@@ -103,7 +103,7 @@ function child(step) {
 build();
 console.log(`inputs in ${work}`);
 const ours = {};
-for (const step of ['load', 'reopen', 'map', 'shuffle', 'iter']) Object.assign(ours, child(step));
+for (const step of ['load', 'map', 'reopen', 'shuffle', 'iter']) Object.assign(ours, child(step));
 
 // ---- 3. HF -----------------------------------------------------------------------------------
 let hf = null;

@@ -33,14 +33,21 @@ if (step === 'load') {
     await dd.get('train').saveToDisk(dir);
   }
 } else if (step === 'reopen') {
+  // Warm the code paths (HF's process has run load_dataset before its reopen) on another file.
+  await Dataset.loadFromDisk(join(work, 'ours_tokenized_sst2'));
   for (const name of ['sst2', 'mnli']) {
-    global.gc?.();
-    const r0 = rssMb();
-    const t = now();
-    const ds = await Dataset.loadFromDisk(join(work, `ours_saved_${name}`));
-    out[`reopen_${name}_ms`] = now() - t;
-    out[`reopen_${name}_rss_mb`] = rssMb() - r0;
-    if (ds.numRows === 0) throw new Error('empty');
+    // RSS growth of the first open; time = median of 5 opens (the machine is shared and noisy).
+    const times = [];
+    for (let k = 0; k < 5; k++) {
+      global.gc?.();
+      const r0 = rssMb();
+      const t = now();
+      const ds = await Dataset.loadFromDisk(join(work, `ours_saved_${name}`));
+      times.push(now() - t);
+      if (k === 0) out[`reopen_${name}_rss_mb`] = rssMb() - r0;
+      if (ds.numRows === 0) throw new Error('empty');
+    }
+    out[`reopen_${name}_ms`] = times.sort((a, b) => a - b)[2];
   }
 } else if (step === 'map') {
   const ds = await Dataset.loadFromDisk(join(work, 'ours_saved_sst2'));
@@ -48,7 +55,6 @@ if (step === 'load') {
   out.tokenizer = tok
     ? '@transferjs/tokenizers-native Tokenizer.fromVocab, encodeBatch'
     : 'NONE (Tokenizer class missing): map timed with a whitespace split';
-  for (const f of ['cache-'].flatMap(() => [])) rmSync(f);
   const t = now();
   const mapped = await ds.map(
     async (b) => {

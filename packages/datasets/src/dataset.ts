@@ -14,13 +14,14 @@ import {
   type Field as ArrowField,
   type Data,
   makeData,
+  makeVector,
   RecordBatch,
   Schema,
   Struct,
   Table,
   type Vector,
 } from 'apache-arrow';
-import { hfMetadata, readColumn, tableFromColumns, toJs } from './arrow/convert.js';
+import { hfMetadata, readColumn, tableFromColumns, takeData, toJs } from './arrow/convert.js';
 import { openArrow, openArrowSync, StreamFileWriter, writeFileAtomic } from './arrow/io.js';
 import { DatasetError } from './errors.js';
 import {
@@ -910,8 +911,16 @@ export class Dataset {
 
   /** The data as one Arrow table with the indices mapping applied (a copy only if mapped). */
   toTable(): Table {
-    if (this.#indices === null) return this.#table;
-    return tableFromColumns(this.getBatch(0, this.numRows), this.features);
+    const indices = this.#indices;
+    if (indices === null) return this.#table;
+    // Column by column: bytes gathered at the Arrow level where possible, else decode + rebuild.
+    const columns: Record<string, unknown[] | Vector> = {};
+    for (const [name, f] of Object.entries(this.features)) {
+      const data = takeData(this.#vector(name), indices);
+      columns[name] =
+        data === undefined ? readColumn(this.#vector(name), f, indices) : makeVector(data);
+    }
+    return tableFromColumns(columns, this.features);
   }
 
   /**
@@ -941,6 +950,7 @@ export class Dataset {
     const names: string[] = [];
     const schema = new Schema(toArrowFields(this.features), hfMetadata(this.features));
     const per = Math.ceil(this.numRows / numShards);
+    const source = this.toTable();
     for (let k = 0; k < numShards; k++) {
       const name = `data-${pad(k)}-of-${pad(numShards)}.arrow`;
       names.push(name);
@@ -949,19 +959,12 @@ export class Dataset {
         const start = k * per;
         const end = Math.min(this.numRows, start + per);
         let wrote = false;
-        if (this.#indices === null) {
-          // Unmapped: re-frame the existing record batches (no decode), sliced to the shard.
-          const sliced = this.#table.slice(start, end);
-          for (const b of sliced.batches) {
-            if (b.numRows === 0) continue;
-            w.write(new Table(schema, [new RecordBatch(schema, b.data)]));
-            wrote = true;
-          }
-        } else {
-          for (let s = start; s < end; s += 10_000) {
-            w.write(tableFromColumns(this.getBatch(s, Math.min(end, s + 10_000)), this.features));
-            wrote = true;
-          }
+        // Re-frame the record batches (no decode), sliced to the shard; a mapped dataset is
+        // first gathered into a new table (toTable).
+        for (const b of source.slice(start, end).batches) {
+          if (b.numRows === 0) continue;
+          w.write(new Table(schema, [new RecordBatch(schema, b.data)]));
+          wrote = true;
         }
         if (!wrote)
           w.write(

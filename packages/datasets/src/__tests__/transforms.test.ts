@@ -52,6 +52,19 @@ describe('transforms', () => {
     expect(a.select([0]).get(0)).toEqual(a.get(0));
   });
 
+  it('a shuffled multi-file dataset materializes (Arrow-level take) and saves the same rows', async () => {
+    const a = await onDisk();
+    const both = concatenateDatasets([a, a.select([3, 1, 4])]);
+    const sh = both.shuffle({ seed: 7 });
+    const dir = tempDir();
+    await sh.saveToDisk(dir, { numShards: 2 });
+    const back = await Dataset.loadFromDisk(dir);
+    expect(back.hasIndicesMapping).toBe(false);
+    expect([...back]).toEqual([...sh]);
+    expect(back.numRows).toBe(103);
+    expect(back.dataFiles.length).toBe(2);
+  });
+
   it('trainTestSplit: HF counts, seeded, disjoint; stratified keeps class shares', () => {
     const ds = Dataset.fromRecords(rows, { features });
     const { train, test } = ds.trainTestSplit({ testSize: 0.2, seed: 1 });

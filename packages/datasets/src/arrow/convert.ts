@@ -20,6 +20,7 @@ import {
   Struct,
   Table,
   Type,
+  type Utf8 as Utf8Type,
   type Vector,
   vectorFromArray,
 } from 'apache-arrow';
@@ -292,3 +293,82 @@ function isFixedWidth(t: DataType): boolean {
 }
 
 export { isStruct };
+
+/**
+ * Arrow-level take: rows `indices` (physical) of a column as one new Data, copying bytes rather
+ * than decoding values, for null-free fixed-width and utf8 columns (what HF's flatten_indices
+ * does in C++). Returns undefined for other columns (the caller decodes and rebuilds).
+ *
+ * Steps: 1. chunk start rows, to find each index's chunk by binary search; 2. fixed-width:
+ * gather elements into one typed array; utf8: sum the lengths, then copy each value's bytes.
+ */
+export function takeData(vector: Vector, indices: Uint32Array): Data | undefined {
+  const chunks = vector.data;
+  if (chunks.some((d) => d.nullCount > 0)) return undefined;
+  const t = vector.type;
+  const fixed = t.typeId === Type.Int || t.typeId === Type.Float;
+  const utf8 = t.typeId === Type.Utf8;
+  if (!fixed && !utf8) return undefined;
+  // 1. Chunk lookup.
+  const starts = new Float64Array(chunks.length + 1);
+  chunks.forEach((d, i) => {
+    starts[i + 1] = (starts[i] as number) + d.length;
+  });
+  const chunkOf = (row: number): number => {
+    let lo = 0;
+    let hi = chunks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] as number) <= row) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const n = indices.length;
+  // 2. Gather.
+  if (fixed) {
+    const first = chunks[0]?.values as ArrayLike<number> | undefined;
+    if (first === undefined) return undefined;
+    const Ctor = (first as unknown as { constructor: new (n: number) => Int32Array }).constructor;
+    const out = new Ctor(n);
+    for (let i = 0; i < n; i++) {
+      const row = indices[i] as number;
+      const c = chunkOf(row);
+      const d = chunks[c] as Data;
+      out[i] = (d.values as Int32Array)[d.offset + row - (starts[c] as number)] as number;
+    }
+    return makeData({ type: t as Int32, length: n, nullCount: 0, data: out });
+  }
+  const offsets = new Int32Array(n + 1);
+  const where = new Int32Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const row = indices[i] as number;
+    const c = chunkOf(row);
+    const d = chunks[c] as Data;
+    const r = d.offset + row - (starts[c] as number);
+    const vo = d.valueOffsets as Int32Array;
+    total += (vo[r + 1] as number) - (vo[r] as number);
+    offsets[i + 1] = total;
+    where[i] = c;
+  }
+  const bytes = new Uint8Array(total);
+  for (let i = 0; i < n; i++) {
+    const row = indices[i] as number;
+    const c = where[i] as number;
+    const d = chunks[c] as Data;
+    const r = d.offset + row - (starts[c] as number);
+    const vo = d.valueOffsets as Int32Array;
+    bytes.set(
+      (d.values as Uint8Array).subarray(vo[r] as number, vo[r + 1] as number),
+      offsets[i] as number,
+    );
+  }
+  return makeData({
+    type: t as unknown as Utf8Type,
+    length: n,
+    nullCount: 0,
+    valueOffsets: offsets,
+    data: bytes,
+  });
+}
