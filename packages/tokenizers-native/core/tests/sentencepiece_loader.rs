@@ -6,7 +6,7 @@
 use std::io::Read;
 use transferjs_tokenizers_core::decoders::DecoderWrapper;
 use transferjs_tokenizers_core::sentencepiece::{
-    ModelType, PieceType, SentencePieceError, SentencePieceModel,
+    AlbertOptions, ModelType, PieceType, SentencePieceError, SentencePieceModel,
 };
 
 fn fixture_path(name: &str) -> std::path::PathBuf {
@@ -330,4 +330,45 @@ fn missing_file_names_the_path() {
         .err()
         .map(|e| e.to_string());
     assert!(err.unwrap_or_default().contains("does/not/exist.model"));
+}
+
+#[test]
+fn albert_tokenizer_json_is_byte_identical_to_transformers() {
+    let spm = SentencePieceModel::from_bytes(&albert_spiece()).unwrap_or_else(|e| panic!("{e}"));
+    let ours = spm
+        .albert_tokenizer_json(&AlbertOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let theirs = read_gz("albert_tokenizer.json.gz");
+    assert_eq!(ours.len(), theirs.len());
+    assert!(
+        ours == theirs,
+        "first difference at byte {:?}",
+        ours.bytes().zip(theirs.bytes()).position(|(a, b)| a != b)
+    );
+
+    // Options change the pieces transformers changes.
+    let cased = spm
+        .albert_tokenizer_json(&AlbertOptions {
+            do_lower_case: false,
+            keep_accents: true,
+            add_prefix_space: false,
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    let json: serde_json::Value = serde_json::from_str(&cased).unwrap_or_else(|e| panic!("{e}"));
+    let types: Vec<&str> = json["normalizer"]["normalizers"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|n| n["type"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(types, vec!["Replace", "Replace", "Precompiled"]);
+    assert_eq!(json["decoder"]["prepend_scheme"], "never");
+
+    // A model without ALBERT's special pieces cannot become an ALBERT tokenizer.
+    let other = SentencePieceModel::from_bytes(
+        &std::fs::read(fixture_path("bytefallback.model")).unwrap_or_default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(
+        other.albert_tokenizer_json(&AlbertOptions::default()),
+        Err(SentencePieceError::MissingSpecialPiece { .. })
+    ));
 }

@@ -19,7 +19,10 @@
 //! # Ok::<(), transferjs_tokenizers_core::Error>(())
 //! ```
 
+mod albert;
 mod proto;
+
+pub use albert::AlbertOptions;
 
 use crate::models::Unigram;
 use crate::normalizers::{Precompiled, PrecompiledError};
@@ -64,6 +67,8 @@ pub enum SentencePieceError {
         found: &'static str,
         use_instead: &'static str,
     },
+    #[error("the model has no piece '{piece}', which the tokenizer needs as a special token")]
+    MissingSpecialPiece { piece: String },
     #[error("normalizer_spec.precompiled_charsmap: {0}")]
     Precompiled(#[from] PrecompiledError),
     #[error("pieces: {0}")]
