@@ -1,5 +1,6 @@
 """The HF side of `pnpm bench` (run by bench.mjs with the same files): datasets + a fast BERT
-tokenizer (transformers' BertTokenizerFast on the same vocab.txt). Prints one JSON object."""
+tokenizer (transformers' BertTokenizerFast on the same vocab.txt). Prints one JSON object.
+Also reports how many of our tokenized rows (ours_tokenized_sst2) equal HF's ids."""
 
 import gc
 import json
@@ -55,7 +56,15 @@ def main(work, vocab):
         res[f"reopen_{name}_ms"] = sorted(times)[2]
         if name == "mnli":
             mnli = d
-    tok = BertTokenizerFast(vocab_file=vocab)
+    # transformers 5: BertTokenizerFast is BertTokenizer (Rust backend) and takes `vocab`;
+    # `vocab_file=` is silently ignored there (every token becomes [UNK]).
+    try:
+        tok = BertTokenizerFast(vocab=vocab)
+    except TypeError:
+        tok = BertTokenizerFast(vocab_file=vocab)
+    probe = tok("hello world")["input_ids"]
+    if probe[0] != 101 or 100 in probe:
+        raise SystemExit(f"BertTokenizerFast did not load {vocab}: {probe}")
 
     def tokenize(b):
         return tok(b["sentence"], truncation=True, max_length=128)
@@ -73,6 +82,14 @@ def main(work, vocab):
         return n
 
     _, res["iter_10k_torch_ms"] = timed(iterate)
+    ours = os.path.join(work, "ours_tokenized_sst2")
+    if os.path.exists(ours):
+        o = datasets.load_from_disk(ours)
+        cols = ["input_ids", "token_type_ids", "attention_mask"]
+        a = o.select_columns(cols).to_dict()
+        b = tokd.select_columns(cols).to_dict()
+        res["tokenized_rows_equal"] = sum(all(a[c][i] == b[c][i] for c in cols) for i in range(len(o)))
+        res["tokenized_rows"] = len(o)
     res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(res))
 
