@@ -141,7 +141,10 @@ for (const [label, key, unit] of rows) {
   );
 }
 if (ours.tokenizer) console.log(`\ntokenizer: ${ours.tokenizer}`);
-if (hf?.tokenized_rows !== undefined) console.log(`tokenized rows equal to HF's (input_ids, token_type_ids, attention_mask): ${hf.tokenized_rows_equal} / ${hf.tokenized_rows}`);
+if (hf?.tokenized_rows !== undefined)
+  console.log(
+    `tokenized rows equal to HF's (input_ids, token_type_ids, attention_mask): ${hf.tokenized_rows_equal} / ${hf.tokenized_rows}`,
+  );
 console.log(
   `peak RSS: ours ${fmt(ours.peak_rss_mb)} MB (largest step), HF ${fmt(hf?.peak_rss_mb)} MB`,
 );
