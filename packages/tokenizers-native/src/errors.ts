@@ -14,7 +14,7 @@ export class TokenizerError extends Error {
   }
 }
 
-const NATIVE_MESSAGE = /^\[([A-Z_]+)\] ([\s\S]*)$/;
+const NATIVE_MESSAGE = /^\[([A-Z0-9_]+)\] ([\s\S]*)$/;
 
 /** Runs a native call and converts its error, if any, into a `TokenizerError`. */
 export function native<T>(call: () => T): T {

@@ -5,3 +5,5 @@
 export { TokenizerError } from './errors.js';
 export { Normalizer, PreTokenizer } from './pre_tokenizer.js';
 export type { ComponentJson, Normalized, Offsets, PreToken } from './pre_tokenizer.js';
+export { TrainedTokenizer, trainTokenizer, trainTokenizerSync } from './trainers.js';
+export type { TrainerModel, TrainOptions, TrainProgress, TrainSyncOptions } from './trainers.js';

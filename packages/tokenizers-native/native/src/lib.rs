@@ -4,3 +4,4 @@
 mod error;
 mod normalizer;
 mod pre_tokenizer;
+mod trainers;

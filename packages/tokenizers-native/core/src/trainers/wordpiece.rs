@@ -51,6 +51,10 @@ impl Default for WordPieceOptions {
 pub fn train_wordpiece(words: &WordCounts, opts: &WordPieceOptions, progress: ProgressFn) -> Result<Vec<String>> {
     match opts.criterion {
         WordPieceCriterion::Frequency => {
+            // Checked here so the error names WordPiece (train_bpe checks it again).
+            let c = &opts.common;
+            let alphabet = compute_alphabet(words, &c.initial_alphabet, c.limit_alphabet);
+            check_vocab_size(c.vocab_size, c.special_tokens.len(), alphabet.len(), "WordPiece")?;
             let bpe = BpeOptions {
                 common: opts.common.clone(),
                 continuing_subword_prefix: Some(opts.continuing_subword_prefix.clone()),

@@ -544,6 +544,12 @@ impl WordCounter {
 
     /// The counts; an error if the corpus produced no word at all.
     pub fn into_counts(self) -> Result<WordCounts> {
+        self.ensure_words()?;
+        Ok(self.counts)
+    }
+
+    /// The counts so far; an error if the corpus produced no word at all.
+    pub fn ensure_words(&self) -> Result<&WordCounts> {
         if self.counts.is_empty() {
             return Err(Error::InvalidConfig {
                 field: "corpus".to_owned(),
@@ -554,7 +560,7 @@ impl WordCounter {
                 ),
             });
         }
-        Ok(self.counts)
+        Ok(&self.counts)
     }
 
     /// The counts so far, without the emptiness check.
