@@ -46,6 +46,13 @@ import { Rng } from './random.js';
 
 export type Row = Record<string, unknown>;
 export type Batch = Record<string, unknown[]>;
+/** A batched map function: `{ column: values[] }` and the batch's first row -> new columns. */
+export type BatchFn = (
+  batch: Batch,
+  start: number,
+) => Batch | undefined | Promise<Batch | undefined>;
+/** A row map function: a row and its index -> new or updated fields. */
+export type RowFn = (row: Row, index: number) => Row | undefined | Promise<Row | undefined>;
 
 interface Init {
   readonly table: Table;
@@ -753,13 +760,9 @@ export class Dataset {
    *   batched: true, cacheKey: 'bert-base-uncased:128',
    * });
    */
-  async map(
-    fn: (
-      input: Row & Batch,
-      index: number,
-    ) => Row | Batch | undefined | Promise<Row | Batch | undefined>,
-    options: MapOptions = {},
-  ): Promise<Dataset> {
+  map(fn: BatchFn, options: MapOptions & { readonly batched: true }): Promise<Dataset>;
+  map(fn: RowFn, options?: MapOptions & { readonly batched?: false }): Promise<Dataset>;
+  async map(fn: BatchFn | RowFn, options: MapOptions = {}): Promise<Dataset> {
     const batched = options.batched ?? false;
     const batchSize = options.batchSize ?? 1000;
     const removeColumns = options.removeColumns ?? [];
@@ -800,7 +803,7 @@ export class Dataset {
         const n = Math.min(chunk, this.numRows - s);
         let out: Batch;
         if (batched) {
-          const r = (await fn(input as Row & Batch, s)) ?? {};
+          const r = (await (fn as BatchFn)(input, s)) ?? {};
           out = r as Batch;
           for (const [k, v] of Object.entries(out)) {
             if (!Array.isArray(v) && !ArrayBuffer.isView(v)) {
@@ -815,7 +818,7 @@ export class Dataset {
           for (let i = 0; i < n; i++) {
             const row: Row = {};
             for (const k of Object.keys(input)) row[k] = (input[k] as unknown[])[i];
-            const r = ((await fn(row as Row & Batch, s + i)) ?? {}) as Row;
+            const r = (await (fn as RowFn)(row, s + i)) ?? {};
             for (const [k, v] of Object.entries(r)) {
               if (i > 0 && !(k in out))
                 throw new DatasetError(

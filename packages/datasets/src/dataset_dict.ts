@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './arrow/io.js';
-import { type Batch, Dataset, type MapOptions, type Row } from './dataset.js';
+import { type BatchFn, Dataset, type MapOptions, type RowFn } from './dataset.js';
 import { DatasetError } from './errors.js';
 import type { FormatType } from './format.js';
 
@@ -46,15 +46,15 @@ export class DatasetDict {
   }
 
   /** Applies `Dataset.map` to every split (each split caches beside its own data). */
-  async map(
-    fn: (
-      input: Row & Batch,
-      index: number,
-    ) => Row | Batch | undefined | Promise<Row | Batch | undefined>,
-    options: MapOptions = {},
-  ): Promise<DatasetDict> {
+  map(fn: BatchFn, options: MapOptions & { readonly batched: true }): Promise<DatasetDict>;
+  map(fn: RowFn, options?: MapOptions & { readonly batched?: false }): Promise<DatasetDict>;
+  async map(fn: BatchFn | RowFn, options: MapOptions = {}): Promise<DatasetDict> {
     const out: Record<string, Dataset> = {};
-    for (const [k, d] of this.#splits) out[k] = await d.map(fn, options);
+    for (const [k, d] of this.#splits) {
+      out[k] = options.batched
+        ? await d.map(fn as BatchFn, { ...options, batched: true })
+        : await d.map(fn as RowFn, { ...options, batched: false });
+    }
     return new DatasetDict(out);
   }
 

@@ -3,7 +3,7 @@
  * GLUE tasks and metrics. Everything public is named here; nothing else is part of the API.
  */
 export { openArrow, openArrowSync } from './arrow/io.js';
-export type { Batch, MapOptions, Row, TrainTestSplitOptions } from './dataset.js';
+export type { Batch, BatchFn, MapOptions, Row, RowFn, TrainTestSplitOptions } from './dataset.js';
 export { concatenateDatasets, Dataset } from './dataset.js';
 export { DatasetDict, loadFromDisk } from './dataset_dict.js';
 export { DatasetError } from './errors.js';

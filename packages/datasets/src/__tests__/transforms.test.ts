@@ -164,7 +164,7 @@ describe('transforms', () => {
       ds.map(
         (b, i) => {
           if (i >= 64) throw new Error('boom');
-          return { x: b.n };
+          return { x: b.n ?? [] };
         },
         { batched: true, batchSize: 32 },
       ),
