@@ -161,6 +161,20 @@ describe('WordPieceTrainer', () => {
     expect(withoutModel(trained.wordpiece as Json)).toEqual(withoutModel(fixture('wordpiece')));
   });
 
+  it('the oracle loads our WordPiece tokenizer.json and tokenizes held-out text as with HF', async () => {
+    const ours = hf.Tokenizer.fromString(JSON.stringify(trained.wordpiece));
+    const theirs = hf.Tokenizer.fromString(JSON.stringify(fixture('wordpiece')));
+    const sample = heldOut.slice(0, 500);
+    const a = await encodeAll(ours, sample);
+    const b = await encodeAll(theirs, sample);
+    const same = a.filter((x, i) => {
+      const y = b[i] ?? [];
+      return x.length === y.length && x.every((id, j) => ours.idToToken(id) === theirs.idToToken(y[j] ?? -1));
+    }).length;
+    // Vocabularies equal up to HF's tie jitter: (nearly) every line gets the same tokens.
+    expect(same / sample.length).toBeGreaterThan(0.99);
+  });
+
   it('likelihood mode: a different vocabulary (numbers reported)', async () => {
     const t = trainTokenizerSync({ ...specs.wordpiece, criterion: 'likelihood' });
     const ours = vocabTokens(JSON.parse(t.json) as Json);
