@@ -7,5 +7,8 @@ export default defineConfig({
     outputFile: { json: '.test-results/vitest.json' },
     // libtensorflow's INFO lines (oneDNN, absl) would flood the report.
     env: { TF_CPP_MIN_LOG_LEVEL: '2' },
+    // Model loads and real-weight forwards on 2 shared cores can exceed vitest's 5 s default.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
   },
 });

@@ -83,7 +83,7 @@ function ours(name) {
   return { fwd, train, leak: tf.memory().numTensors - before };
 }
 
-const PY = String.raw`
+const PY = `
 import json, sys, time, torch, transformers
 name, B, T, seconds, shape = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), json.loads(sys.argv[5])
 torch.manual_seed(0)

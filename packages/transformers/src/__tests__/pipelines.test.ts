@@ -27,7 +27,7 @@ function expectClose(ours: unknown, ref: unknown, where = 'output'): void {
   } else if (Array.isArray(ref)) {
     expect(Array.isArray(ours), where).toBe(true);
     expect((ours as unknown[]).length, where).toBe(ref.length);
-    ref.forEach((r, i) => expectClose((ours as unknown[])[i], r, `${where}[${i}]`));
+    for (const [i, r] of ref.entries()) expectClose((ours as unknown[])[i], r, `${where}[${i}]`);
   } else if (ref && typeof ref === 'object') {
     for (const [k, r] of Object.entries(ref)) {
       const key = k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -140,7 +140,10 @@ describe('pipelines match HF Python', () => {
 
 const MINILM =
   process.env.TRANSFORMERS_MINILM_DIR ??
-  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.cache/all-MiniLM-L6-v2');
+  path.resolve(
+    path.dirname(fileURLToPath(import.meta.url)),
+    '../../node_modules/.cache/all-MiniLM-L6-v2',
+  );
 
 describe.skipIf(!existsSync(path.join(MINILM, 'model.safetensors')))(
   'feature-extraction on all-MiniLM-L6-v2',
@@ -152,13 +155,13 @@ describe.skipIf(!existsSync(path.join(MINILM, 'model.safetensors')))(
       const emb = await p.run(sentences, { pooling: 'mean', normalize: true });
       const want = ref.outputs.get('sentence_embedding') as SafetensorsTensor;
       const h = want.shape[1] as number;
-      emb.forEach((v, i) =>
+      for (const [i, v] of emb.entries()) {
         expectClose(
           v,
           Array.from((want.data as Float32Array).subarray(i * h, (i + 1) * h)),
           `embedding[${i}]`,
-        ),
-      );
+        );
+      }
       for (const t of Object.values(ref.inputs)) (t as tf.Tensor).dispose();
       p.dispose();
     });
