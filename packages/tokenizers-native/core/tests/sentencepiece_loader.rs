@@ -372,3 +372,24 @@ fn albert_tokenizer_json_is_byte_identical_to_transformers() {
         Err(SentencePieceError::MissingSpecialPiece { .. })
     ));
 }
+
+#[test]
+fn generic_tokenizer_json_is_byte_identical_to_transformers() {
+    for (model, reference) in [
+        ("bpe.model", "bpe_tokenizer.json"),
+        ("bytefallback.model", "bytefallback_spm_tokenizer.json"),
+    ] {
+        let spm =
+            SentencePieceModel::from_bytes(&std::fs::read(fixture_path(model)).unwrap_or_default())
+                .unwrap_or_else(|e| panic!("{model}: {e}"));
+        let ours = spm
+            .tokenizer_json(true)
+            .unwrap_or_else(|e| panic!("{model}: {e}"));
+        let theirs = std::fs::read_to_string(fixture_path(reference)).unwrap_or_default();
+        assert!(
+            ours == theirs,
+            "{model}: first difference at byte {:?}",
+            ours.bytes().zip(theirs.bytes()).position(|(a, b)| a != b)
+        );
+    }
+}

@@ -12,9 +12,8 @@
 //! added_tokens:   CONTROL pieces and the special tokens (special), USER_DEFINED pieces (not)
 //! ```
 
+use super::json::{charsmap_base64, metaspace, replace, s, template_piece, typed, J};
 use super::{PieceType, SentencePieceError, SentencePieceModel};
-use crate::normalizers::Precompiled;
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 /// `AlbertTokenizer`'s options (its defaults: lowercase, strip accents, prefix space).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,85 +31,6 @@ impl Default for AlbertOptions {
             add_prefix_space: true,
         }
     }
-}
-
-/// A JSON value whose objects keep their key order (serde_json's `Value` sorts keys), so the
-/// output matches HF's field order.
-enum J {
-    Null,
-    Bool(bool),
-    Int(u64),
-    Float(f64),
-    Str(String),
-    Arr(Vec<J>),
-    Obj(Vec<(&'static str, J)>),
-    /// An object with runtime keys (`special_tokens`).
-    Map(Vec<(String, J)>),
-}
-
-impl Serialize for J {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            J::Null => s.serialize_unit(),
-            J::Bool(b) => s.serialize_bool(*b),
-            J::Int(i) => s.serialize_u64(*i),
-            J::Float(f) => s.serialize_f64(*f),
-            J::Str(x) => s.serialize_str(x),
-            J::Arr(items) => {
-                let mut seq = s.serialize_seq(Some(items.len()))?;
-                for item in items {
-                    seq.serialize_element(item)?;
-                }
-                seq.end()
-            }
-            J::Obj(fields) => {
-                let mut map = s.serialize_map(Some(fields.len()))?;
-                for (k, v) in fields {
-                    map.serialize_entry(k, v)?;
-                }
-                map.end()
-            }
-            J::Map(fields) => {
-                let mut map = s.serialize_map(Some(fields.len()))?;
-                for (k, v) in fields {
-                    map.serialize_entry(k, v)?;
-                }
-                map.end()
-            }
-        }
-    }
-}
-
-fn s(x: &str) -> J {
-    J::Str(x.to_owned())
-}
-
-fn typed(t: &str) -> J {
-    J::Obj(vec![("type", s(t))])
-}
-
-fn replace(from: &str, to: &str) -> J {
-    J::Obj(vec![
-        ("type", s("Replace")),
-        ("pattern", J::Obj(vec![("String", s(from))])),
-        ("content", s(to)),
-    ])
-}
-
-fn metaspace(scheme: &str) -> J {
-    J::Obj(vec![
-        ("type", s("Metaspace")),
-        ("replacement", s("▁")),
-        ("prepend_scheme", s(scheme)),
-        ("split", J::Bool(true)),
-    ])
-}
-
-fn template_piece(kind: &'static str, id: &str, type_id: u64) -> J {
-    J::Obj(vec![(
-        kind,
-        J::Obj(vec![("id", s(id)), ("type_id", J::Int(type_id))]),
-    )])
 }
 
 impl SentencePieceModel {
@@ -253,23 +173,15 @@ impl SentencePieceModel {
                     ("type", s("Sequence")),
                     (
                         "pretokenizers",
-                        J::Arr(vec![typed("WhitespaceSplit"), metaspace(scheme)]),
+                        J::Arr(vec![typed("WhitespaceSplit"), metaspace(scheme, true)]),
                     ),
                 ]),
             ),
             ("post_processor", post),
-            ("decoder", metaspace(scheme)),
+            ("decoder", metaspace(scheme, true)),
             ("model", model),
         ]);
         // Serializing plain data with string keys cannot fail.
         Ok(serde_json::to_string_pretty(&root).unwrap_or_default())
     }
-}
-
-/// The charsmap as `tokenizer.json` holds it (base64), via Precompiled's own serializer.
-fn charsmap_base64(p: &Precompiled) -> String {
-    serde_json::to_value(p)
-        .ok()
-        .and_then(|v| v.get("precompiled_charsmap")?.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }

@@ -20,6 +20,8 @@
 //! ```
 
 mod albert;
+mod generic;
+mod json;
 mod proto;
 
 pub use albert::AlbertOptions;
