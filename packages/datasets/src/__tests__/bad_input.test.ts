@@ -205,6 +205,26 @@ describe('loaders', () => {
     const tsv = join(dir, 'a.tsv');
     writeFileSync(tsv, 'sentence\tlabel\nit\'s "great\t1\n"quoted" too\t0\n');
     expect((await loadTsv(tsv)).column('sentence')).toEqual(['it\'s "great', '"quoted" too']);
+    const typed = join(dir, 'typed.tsv');
+    writeFileSync(
+      typed,
+      'id\ttext\tscore\tword\tlab\n-3\thello\t0.5\tnan\tpos\n12\t\t1e3\tfan\tneg\n',
+    );
+    const t = await loadTsv(typed, { features: { lab: new ClassLabel(['neg', 'pos']) } });
+    expect([...t]).toEqual([
+      { id: -3, text: 'hello', score: 0.5, word: 'nan', lab: 1 },
+      { id: 12, text: null, score: 1000, word: 'fan', lab: 0 },
+    ]);
+    expect(t.features.id).toEqual(new Value('int64'));
+    expect(t.features.word).toEqual(new Value('string'));
+    await expectRejects(
+      loadTsv(join(dir, 'a.tsv'), { features: { missing: new Value('string') } }),
+      'MISSING_COLUMN',
+      /'missing'/,
+    );
+    const ragged = join(dir, 'r.tsv');
+    writeFileSync(ragged, 'a\tb\n1\t2\n3\n');
+    await expectRejects(loadTsv(ragged), 'RAGGED_ROW', ragged, /line 3/, /'b' is missing/);
     const jl = join(dir, 'a.jsonl');
     writeFileSync(jl, '{"t": "x", "v": [1, 2]}\n\n{"t": "y", "v": []}\n');
     expect([...(await loadJson(jl))]).toEqual([

@@ -310,8 +310,15 @@ export function scanDelimitedBytes(
       offsets[r + 1] = total;
     }
     const data = new Uint8Array(total);
-    for (let r = 0; r < rows; r++)
-      data.set(bytes.subarray(s[r] as number, en[r] as number), offsets[r] as number);
+    const target = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    for (let r = 0; r < rows; r++) {
+      // Short values byte by byte; long ones with a native copy (no subarray objects per value).
+      const a = s[r] as number;
+      const b = en[r] as number;
+      let o = offsets[r] as number;
+      if (b - a < 48) for (let i = a; i < b; i++) data[o++] = bytes[i] as number;
+      else buf.copy(target, o, a, b);
+    }
     columns.set(w, { offsets, data });
   });
   return { header, columns, lines: lines.subarray(0, rows), rows, skipped };

@@ -8,13 +8,14 @@
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { makeData, makeVector, Utf8, type Vector } from 'apache-arrow';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { tableFromColumns } from '../arrow/convert.js';
 import { StreamFileWriter } from '../arrow/io.js';
 import { binding } from '../binding.js';
 import { Dataset } from '../dataset.js';
 import { DatasetDict } from '../dataset_dict.js';
-import { DatasetError, nativeAsync } from '../errors.js';
+import { DatasetError, native, nativeAsync } from '../errors.js';
 import {
   type Features,
   type FeatureType,
@@ -24,7 +25,14 @@ import {
   Value,
 } from '../features.js';
 import { sourceFingerprint } from '../fingerprint.js';
-import { inferColumn, parseDelimited, type Quoting, toColumns } from './csv.js';
+import {
+  inferColumn,
+  parseDelimited,
+  type Quoting,
+  scanDelimitedBytes,
+  toColumns,
+  type Utf8Column,
+} from './csv.js';
 
 export interface LoadOptions {
   /** Column features; missing ones are inferred. */
@@ -70,7 +78,7 @@ async function cached(
   file: string,
   options: LoadOptions,
   keyOptions: unknown,
-  parse: () => Promise<{ columns: Record<string, unknown[]>; features: Features }>,
+  parse: () => Promise<{ columns: Record<string, unknown[] | Vector>; features: Features }>,
 ): Promise<Dataset> {
   const fingerprint = sourceKey(kind, file, {
     ...(keyOptions as object),
@@ -204,9 +212,140 @@ export async function loadCsv(file: string, options: CsvOptions = {}): Promise<D
     onBadRow: options.onBadRow ?? 'error',
   } as const;
   return cached('csv', file, options, opts, async () => {
+    if (
+      opts.quoting === 'none' &&
+      opts.delimiter.length === 1 &&
+      opts.delimiter.charCodeAt(0) < 0x80
+    ) {
+      return scanColumns(file, opts, options.features);
+    }
     const { columns, lines } = readDelimited(file, opts);
     return typeColumns(columns, lines, file, options.features);
   });
+}
+
+/**
+ * Unquoted files through the byte scanner (see scanDelimitedBytes): string columns without
+ * empty cells become Arrow Utf8 data straight from the file's bytes; numeric-looking columns
+ * and given non-string features are decoded and typed as in `typeColumns`.
+ */
+function scanColumns(
+  file: string,
+  opts: { delimiter: string; columnNames?: readonly string[]; onBadRow: 'error' | 'skip' },
+  given: Features | undefined,
+): { columns: Record<string, unknown[] | Vector>; features: Features } {
+  const bytes = new Uint8Array(native(() => binding.mapFileSync(file)));
+  const scan = scanDelimitedBytes(bytes, {
+    file,
+    delimiter: opts.delimiter,
+    columnNames: opts.columnNames,
+    want: (h) => h,
+    onBadRow: opts.onBadRow,
+  });
+  const dup = scan.header.find((h, i) => scan.header.indexOf(h) !== i);
+  if (dup !== undefined)
+    throw new DatasetError('DUPLICATE_COLUMN', `${file}: the header names column '${dup}' twice`);
+  for (const n of Object.keys(given ?? {})) {
+    if (!scan.header.includes(n))
+      throw new DatasetError(
+        'MISSING_COLUMN',
+        `${file}: column '${n}' is in the features but not in the header (${scan.header.join(', ')})`,
+      );
+  }
+  const decoder = new TextDecoder();
+  const columns: Record<string, unknown[] | Vector> = {};
+  const features: Record<string, FeatureType> = {};
+  const lines = Array.from(scan.lines);
+  for (const name of scan.header) {
+    const col = scan.columns.get(name) as Utf8Column;
+    const f = given?.[name];
+    const isString = f instanceof Value && f.dtype === 'string';
+    const hasEmpty = col.offsets.some((o, i) => i > 0 && o === col.offsets[i - 1]);
+    if ((isString || (f === undefined && !looksNumeric(col))) && !(f === undefined && hasEmpty)) {
+      columns[name] = makeVector(
+        makeData({
+          type: new Utf8(),
+          length: scan.rows,
+          nullCount: 0,
+          valueOffsets: col.offsets,
+          data: col.data,
+        }),
+      );
+      features[name] = new Value('string');
+      continue;
+    }
+    // Integer columns (ids, indices, 0/1 labels) parse straight from the bytes.
+    const ints =
+      f === undefined || (f instanceof Value && /^u?int/.test(f.dtype))
+        ? intsFromBytes(col, scan.rows)
+        : undefined;
+    if (ints !== undefined) {
+      columns[name] = ints;
+      features[name] = f ?? new Value('int64');
+      continue;
+    }
+    const strings = new Array<string>(scan.rows);
+    for (let i = 0; i < scan.rows; i++)
+      strings[i] = decoder.decode(col.data.subarray(col.offsets[i], col.offsets[i + 1]));
+    const typed = typeColumns(
+      { [name]: strings },
+      lines,
+      file,
+      f === undefined ? undefined : { [name]: f },
+    );
+    columns[name] = typed.columns[name] as unknown[];
+    features[name] = typed.features[name] as FeatureType;
+  }
+  return { columns, features };
+}
+
+/** Every value an optionally signed decimal integer of at most 15 digits -> numbers; else undefined. */
+function intsFromBytes(col: Utf8Column, rows: number): number[] | undefined {
+  const out = new Array<number>(rows);
+  const d = col.data;
+  for (let r = 0; r < rows; r++) {
+    let i = col.offsets[r] as number;
+    const end = col.offsets[r + 1] as number;
+    let sign = 1;
+    if (d[i] === 0x2d) {
+      sign = -1;
+      i++;
+    } else if (d[i] === 0x2b) i++;
+    if (i === end || end - i > 15) return undefined;
+    let v = 0;
+    for (; i < end; i++) {
+      const c = (d[i] as number) - 0x30;
+      if (c < 0 || c > 9) return undefined;
+      v = v * 10 + c;
+    }
+    out[r] = sign * v;
+  }
+  return out;
+}
+
+/** True when every non-empty value is made of number characters (digits, sign, '.', 'e', inf, nan). */
+function looksNumeric(col: Utf8Column): boolean {
+  const d = col.data;
+  for (let i = 0; i < d.length; i++) {
+    const c = d[i] as number;
+    const ok =
+      (c >= 0x30 && c <= 0x39) ||
+      c === 0x2d ||
+      c === 0x2b ||
+      c === 0x2e ||
+      c === 0x65 ||
+      c === 0x45 ||
+      c === 0x69 ||
+      c === 0x6e ||
+      c === 0x66 ||
+      c === 0x61 ||
+      c === 0x49 ||
+      c === 0x4e ||
+      c === 0x46 ||
+      c === 0x41;
+    if (!ok) return false;
+  }
+  return true;
 }
 
 /** Loads a TSV file: tab-separated, and by default quotes are plain text (GLUE's convention). */
