@@ -39,11 +39,19 @@ function expectClose(ours: unknown, ref: unknown, where = 'output'): void {
 }
 
 describe('pipelines match HF Python', () => {
-  it('fill-mask: top 3 tokens, scores, filled sequences', async () => {
+  it('fill-mask: top 3 tokens, scores, filled sequences; savePretrained -> same results', async () => {
     const e = expected('fill-mask');
     const p = await pipeline('fill-mask', dir('fill-mask'), { strict: true });
     expectClose(await p.run(e.inputs, { topK: e.options.top_k }), e.outputs);
+    // With TRANSFORMERS_ROUNDTRIP_OUT, `generate.py --verify` loads this folder with HF Python.
+    const out = process.env.TRANSFORMERS_ROUNDTRIP_OUT
+      ? path.join(process.env.TRANSFORMERS_ROUNDTRIP_OUT, 'pipelines', 'fill-mask')
+      : path.join(tmp, 'fill-mask');
+    await p.savePretrained(out);
     p.dispose();
+    const again = await pipeline('fill-mask', out, { strict: true });
+    expectClose(await again.run(e.inputs, { topK: e.options.top_k }), e.outputs);
+    again.dispose();
   });
 
   it('text-classification: every label, sorted by softmax score', async () => {

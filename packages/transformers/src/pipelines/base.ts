@@ -26,6 +26,15 @@ export abstract class Pipeline {
     return Number.isFinite(max) ? { truncation: true, maxLength: max, ...extra } : extra;
   }
 
+  /**
+   * Writes the model (config.json + model.safetensors) and the tokenizer (tokenizer.json +
+   * tokenizer_config.json) into one folder that HF Python's from_pretrained / pipeline() load.
+   */
+  async savePretrained(dir: string): Promise<void> {
+    await this.model.savePretrained(dir);
+    await this.tokenizer.savePretrained(dir);
+  }
+
   /** Frees the model's variables. */
   dispose(): void {
     this.model.dispose();
