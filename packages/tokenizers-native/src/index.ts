@@ -5,5 +5,15 @@
 export { TokenizerError } from './errors.js';
 export { Normalizer, PreTokenizer } from './pre_tokenizer.js';
 export type { ComponentJson, Normalized, Offsets, PreToken } from './pre_tokenizer.js';
+export { Encoding, Tokenizer } from './tokenizer.js';
+export type {
+  AddedTokenOptions,
+  BertVocabOptions,
+  EncodeBatchOptions,
+  EncodeOptions,
+  InputSequence,
+  PaddingOptions,
+  TruncationOptions,
+} from './tokenizer.js';
 export { TrainedTokenizer, trainTokenizer, trainTokenizerSync } from './trainers.js';
 export type { TrainerModel, TrainOptions, TrainProgress, TrainSyncOptions } from './trainers.js';

@@ -80,3 +80,23 @@ pub fn read_text_file(path: &str) -> Result<String> {
         byte: e.utf8_error().valid_up_to(),
     })
 }
+
+/// Writes a file atomically: a temp file beside it, fsync, then rename over the target.
+pub fn write_atomic(path: &str, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let io = |e: std::io::Error| Error::Io {
+        path: path.to_owned(),
+        message: e.to_string(),
+    };
+    let tmp = format!("{path}.tmp-{}", std::process::id());
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(io)
+}

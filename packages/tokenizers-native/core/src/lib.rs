@@ -17,6 +17,8 @@ pub mod models;
 pub mod normalizers;
 pub mod pre_tokenizers;
 pub mod sentencepiece;
+pub mod processors;
+pub mod slow;
 pub mod tokenizer;
 pub mod trainers;
 
@@ -25,6 +27,9 @@ pub use decoders::DecoderWrapper;
 pub use models::ModelWrapper;
 pub use normalizers::NormalizerWrapper;
 pub use pre_tokenizers::PreTokenizerWrapper;
+pub use processors::PostProcessorWrapper;
 pub use tokenizer::{
-    Decoder, Model, NormalizedString, Normalizer, Offsets, PreTokenizer, Split, Token,
+    AddedToken, Decoder, Direction, EncodeInput, Encoding, InputSequence, Model, NormalizedString,
+    Normalizer, OffsetType, Offsets, PaddingParams, PaddingStrategy, PostProcessor, PreTokenizer,
+    Split, Token, Tokenizer, TruncationParams, TruncationStrategy,
 };

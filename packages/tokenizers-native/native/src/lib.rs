@@ -4,4 +4,5 @@
 mod error;
 mod normalizer;
 mod pre_tokenizer;
+mod tokenizer;
 mod trainers;

@@ -1,9 +1,17 @@
 //! Pipeline traits and the string types that flow between the steps.
 
+pub mod added_vocabulary;
+pub mod encoding;
 mod normalized;
+pub mod params;
+mod pipeline;
 pub(crate) mod pre_tokenized;
 
+pub use added_vocabulary::AddedToken;
+pub use encoding::{Direction, Encoding};
 pub use normalized::{NormalizedString, Offsets};
+pub use params::{PaddingParams, PaddingStrategy, TruncationParams, TruncationStrategy};
+pub use pipeline::{EncodeInput, InputSequence, OffsetType, Tokenizer};
 pub use pre_tokenized::Split;
 
 use crate::Result;
@@ -54,4 +62,26 @@ pub trait Decoder {
     fn decode(&self, tokens: Vec<String>) -> Result<String> {
         Ok(self.decode_chain(tokens)?.concat())
     }
+}
+
+/// Step 4: adds special tokens around the encoded sequence(s) and sets type ids.
+pub trait PostProcessor {
+    /// How many tokens `process` adds, for truncation to leave room for them.
+    fn added_tokens(&self, is_pair: bool) -> usize;
+    fn process(&self, encoding: Encoding, pair: Option<Encoding>, add_special_tokens: bool) -> Result<Encoding>;
+}
+
+/// What processors that work "one encoding at a time" share (HF's default `process`): mark each
+/// input with its sequence id, transform them, merge them.
+pub(crate) fn process_each<F>(encoding: Encoding, pair: Option<Encoding>, f: F) -> Encoding
+where
+    F: Fn(usize, Encoding) -> Encoding,
+{
+    let mut encodings = vec![encoding];
+    encodings.extend(pair);
+    let processed = encodings.into_iter().enumerate().map(|(i, mut e)| {
+        e.set_sequence_id(i);
+        f(i, e)
+    });
+    Encoding::merge(processed, false)
 }

@@ -16,10 +16,18 @@ pub struct NormalizedString {
 
 impl From<&str> for NormalizedString {
     fn from(s: &str) -> Self {
+        Self::with_base(s, 0)
+    }
+}
+
+impl NormalizedString {
+    /// A piece of a larger input that starts at byte `base` of it: alignments point into the
+    /// larger input.
+    pub fn with_base(s: &str, base: usize) -> Self {
         // Identity alignment: each byte of a char points at the whole char.
         let mut alignments = Vec::with_capacity(s.len());
         for (start, c) in s.char_indices() {
-            let end = start + c.len_utf8();
+            let (start, end) = (base + start, base + start + c.len_utf8());
             alignments.extend(std::iter::repeat((start, end)).take(c.len_utf8()));
         }
         Self {
@@ -28,9 +36,7 @@ impl From<&str> for NormalizedString {
             alignments,
         }
     }
-}
 
-impl NormalizedString {
     pub fn original(&self) -> &str {
         &self.original
     }
@@ -139,7 +145,26 @@ impl NormalizedString {
 
     /// Canonical decomposition (NFD).
     pub fn nfd(&mut self) -> &mut Self {
-        let out = with_changes(&self.normalized, self.normalized.nfd());
+        // Fast path: ASCII is its own NFD.
+        if self.normalized.is_ascii() {
+            return self;
+        }
+        // 1. Per char: its decomposition, the first char replacing it and the rest inserted
+        //    (Hangul syllables -> jamo all point at their syllable, as HF).
+        let mut out: Vec<(char, isize)> = Vec::with_capacity(self.normalized.len());
+        for c in self.normalized.chars() {
+            let mut first = true;
+            unicode_normalization::char::decompose_canonical(c, |d| {
+                out.push((d, isize::from(!first)));
+                first = false;
+            });
+        }
+        // 2. Canonical reordering of combining marks across chars changes the order: then
+        //    align by starter groups instead.
+        let full: String = self.normalized.nfd().collect();
+        if !out.iter().map(|(c, _)| *c).eq(full.chars()) {
+            out = with_changes(&self.normalized, full.chars());
+        }
         self.transform(out, 0);
         self
     }

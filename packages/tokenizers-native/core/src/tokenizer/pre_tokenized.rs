@@ -17,6 +17,14 @@ pub enum SplitDelimiterBehavior {
     Isolated,
 }
 
+/// A split plus, once known, its tokens (added tokens get theirs before pre-tokenization; the
+/// model fills in the rest).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    pub split: Split,
+    pub tokens: Option<Vec<super::Token>>,
+}
+
 impl From<NormalizedString> for Split {
     fn from(n: NormalizedString) -> Self {
         let (normalized, alignments) = n.into_parts();
@@ -35,7 +43,7 @@ impl Split {
         Some((first.0, last.1))
     }
 
-    fn slice(&self, start: usize, end: usize) -> Split {
+    pub(crate) fn slice(&self, start: usize, end: usize) -> Split {
         Split {
             normalized: self.normalized[start..end].to_owned(),
             alignments: self.alignments[start..end].to_vec(),
