@@ -490,7 +490,10 @@ export class Dataset {
     });
   }
 
-  /** A seeded permutation of the rows (Fisher-Yates over an indices mapping). */
+  /**
+   * A seeded permutation of the rows, through an indices mapping. Same seed, same order as HF's
+   * `shuffle(seed=...)` (numpy's default_rng permutation, see random.ts).
+   */
   shuffle(options: { seed?: number } = {}): Dataset {
     const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
     const perm = new Rng(seed).permutation(this.numRows);

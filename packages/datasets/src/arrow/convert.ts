@@ -278,6 +278,25 @@ export function readColumn(
     }
     return out;
   }
+  // Fast path: gathered rows of a null-free int/float column (after shuffle/select).
+  if (
+    !contiguous &&
+    (feature instanceof Value || feature instanceof ClassLabel) &&
+    (vector.type.typeId === Type.Int || vector.type.typeId === Type.Float)
+  ) {
+    const taken = takeData(
+      vector,
+      rows instanceof Uint32Array ? rows : Uint32Array.from(rows as ArrayLike<number>),
+    );
+    if (taken !== undefined) {
+      const arr = taken.values as ArrayLike<number | bigint>;
+      for (let i = 0; i < n; i++) {
+        const x = arr[i] as number | bigint;
+        out[i] = typeof x === 'bigint' ? Number(x) : x;
+      }
+      return out;
+    }
+  }
   const plain =
     (feature instanceof Value || feature instanceof ClassLabel) && vector.type.typeId !== Type.Int;
   for (let i = 0; i < n; i++) {
