@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -214,5 +216,39 @@ describe('transforms', () => {
     >[];
     expect(js.map((b) => b.n?.length)).toEqual([40, 40, 20]);
     expect(() => ds.withFormat('tfjs', ['text']).iter().next()).toThrow(/not numeric/);
+  });
+});
+
+describe('a process killed mid-write', () => {
+  it('leaves no cache file; the next run recomputes the same result', async () => {
+    const ds = await onDisk();
+    const dir = (ds.dataFiles[0] as string).replace(/\/[^/]+$/, '');
+    // The child imports the built package by name (self-reference through package.json
+    // exports) and SIGKILLs itself after two of four batches were written.
+    const script = `
+      const { Dataset } = await import('@transferjs/datasets');
+      const ds = await Dataset.loadFromDisk(${JSON.stringify(dir)});
+      await ds.map((b, start) => {
+        if (start >= 64) process.kill(process.pid, 'SIGKILL');
+        return { twice: b.n.map((x) => x * 2) };
+      }, { batched: true, batchSize: 32, cacheKey: 'twice' });
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: join(dirname(fileURLToPath(import.meta.url)), '..', '..'),
+      encoding: 'utf8',
+    });
+    expect(r.signal).toBe('SIGKILL');
+    const files = readdirSync(dir);
+    expect(files.filter((f) => f.startsWith('cache-'))).toEqual([]);
+    expect(files.some((f) => f.startsWith('.tmp-'))).toBe(true); // the abandoned temp file, never read
+    const out = await ds.map((b) => ({ twice: (b.n as number[]).map((x) => x * 2) }), {
+      batched: true,
+      batchSize: 32,
+      cacheKey: 'twice',
+    });
+    expect(out.column('twice')).toEqual(rows.map((r) => r.n * 2));
+    expect(readdirSync(dir).filter((f) => f.startsWith('cache-'))).toEqual([
+      `cache-${out.fingerprint}.arrow`,
+    ]);
   });
 });
