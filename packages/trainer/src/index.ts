@@ -47,6 +47,7 @@ export {
   type SchedulerState,
   scheduleFactor,
 } from './optimization.js';
+export { formatMetrics, type RunGlueResult, runGlue } from './run_glue.js';
 export {
   type EvalPrediction,
   type PredictionArray,

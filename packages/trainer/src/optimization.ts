@@ -130,39 +130,79 @@ export class AdamW {
     }
     this.stepCount += 1;
     const lr = this.learningRate;
-    for (const [name, p] of this.params) {
-      const g = grads.get(name);
-      if (g === undefined) continue;
-      const slot = this.slotFor(name, p);
-      slot.step += 1;
-      const t = slot.step;
-      const biasCorrection1 = 1 - this.beta1 ** t;
-      const biasCorrection2Sqrt = Math.sqrt(1 - this.beta2 ** t);
-      const stepSize = lr / biasCorrection1;
-      const wd = this.decay.has(name) ? this.weightDecay : 0;
-      tf.tidy(() => {
-        let param: tf.Tensor = p;
-        // 1. decoupled weight decay
-        if (wd !== 0) param = param.mul(tf.scalar(1 - lr * wd));
-        // 2. m.lerp_(g, w) with w = 1 - beta1 < 0.5: m + w * (g - m)
-        const w = 1 - this.beta1;
-        const m =
-          w < 0.5
-            ? slot.expAvg.add(g.sub(slot.expAvg).mul(tf.scalar(w)))
-            : g.sub(g.sub(slot.expAvg).mul(tf.scalar(1 - w)));
-        // 3. v * beta2 + (1 - beta2) * g * g
-        const v = slot.expAvgSq
-          .mul(tf.scalar(this.beta2))
-          .add(g.mul(g).mul(tf.scalar(1 - this.beta2)));
-        // 4. denom = sqrt(v) / sqrt(bc2) + eps
-        const denom = v.sqrt().div(tf.scalar(biasCorrection2Sqrt)).add(tf.scalar(this.epsilon));
-        // 5. p - step_size * m / denom
-        const next = param.add(m.div(denom).mul(tf.scalar(-stepSize)));
-        slot.expAvg.assign(m);
-        slot.expAvgSq.assign(v);
-        p.assign(next);
-      });
+    // Scalars are uploaded once per step and shared by every parameter (on native backends each
+    // scalar is a tensor upload; per-parameter scalars cost more than the update itself).
+    const perStep = new Map<number, { negStepSize: tf.Scalar; bc2Sqrt: tf.Scalar }>();
+    const decayScale = this.weightDecay !== 0 ? tf.scalar(1 - lr * this.weightDecay) : undefined;
+    const consts = this.constants();
+    try {
+      for (const [name, p] of this.params) {
+        const g = grads.get(name);
+        if (g === undefined) continue;
+        const slot = this.slotFor(name, p);
+        slot.step += 1;
+        const t = slot.step;
+        let sc = perStep.get(t);
+        if (!sc) {
+          const biasCorrection1 = 1 - this.beta1 ** t;
+          sc = {
+            negStepSize: tf.scalar(-(lr / biasCorrection1)),
+            bc2Sqrt: tf.scalar(Math.sqrt(1 - this.beta2 ** t)),
+          };
+          perStep.set(t, sc);
+        }
+        const step = sc;
+        const decay = this.decay.has(name) ? decayScale : undefined;
+        tf.tidy(() => {
+          // 1. decoupled weight decay
+          const param: tf.Tensor = decay ? p.mul(decay) : p;
+          // 2. m.lerp_(g, w), w = 1 - beta1: m + w * (g - m) when w < 0.5, else g - (g - m) * (1 - w)
+          const m = consts.lerpSmall
+            ? slot.expAvg.add(g.sub(slot.expAvg).mul(consts.lerpWeight))
+            : g.sub(g.sub(slot.expAvg).mul(consts.lerpWeight));
+          // 3. v * beta2 + (1 - beta2) * g * g
+          const v = slot.expAvgSq.mul(consts.beta2).add(g.mul(g).mul(consts.oneMinusBeta2));
+          // 4. denom = sqrt(v) / sqrt(bc2) + eps
+          const denom = v.sqrt().div(step.bc2Sqrt).add(consts.eps);
+          // 5. p - step_size * m / denom
+          const next = param.add(m.div(denom).mul(step.negStepSize));
+          slot.expAvg.assign(m);
+          slot.expAvgSq.assign(v);
+          p.assign(next);
+        });
+      }
+    } finally {
+      decayScale?.dispose();
+      for (const sc of perStep.values()) {
+        sc.negStepSize.dispose();
+        sc.bc2Sqrt.dispose();
+      }
     }
+  }
+
+  private constantTensors:
+    | {
+        lerpSmall: boolean;
+        lerpWeight: tf.Scalar;
+        beta2: tf.Scalar;
+        oneMinusBeta2: tf.Scalar;
+        eps: tf.Scalar;
+      }
+    | undefined;
+
+  /** beta / eps scalars, uploaded once (freed by dispose). */
+  private constants(): NonNullable<AdamW['constantTensors']> {
+    if (!this.constantTensors) {
+      const w = 1 - this.beta1;
+      this.constantTensors = {
+        lerpSmall: w < 0.5,
+        lerpWeight: tf.scalar(w < 0.5 ? w : 1 - w),
+        beta2: tf.scalar(this.beta2),
+        oneMinusBeta2: tf.scalar(1 - this.beta2),
+        eps: tf.scalar(this.epsilon),
+      };
+    }
+    return this.constantTensors;
   }
 
   /**
@@ -247,9 +287,14 @@ export class AdamW {
     }
   }
 
-  /** Frees the moment tensors. */
+  /** Frees the moment tensors and the cached scalars. */
   dispose(): void {
     this.disposeSlots();
+    if (this.constantTensors) {
+      const c = this.constantTensors;
+      for (const t of [c.lerpWeight, c.beta2, c.oneMinusBeta2, c.eps]) t.dispose();
+      this.constantTensors = undefined;
+    }
   }
 
   private disposeSlots(): void {
@@ -423,8 +468,8 @@ export function clipGradNorm(
   const names = [...grads.keys()];
   const tensors = names.map((n) => grads.get(n) as tf.Tensor);
   const [total, clipped] = tf.tidy(() => {
-    const norms = tensors.map((g) => tf.norm(g));
-    const totalNorm = norms.length === 0 ? tf.scalar(0) : tf.norm(tf.stack(norms));
+    // sqrt(sum_i sum(g_i^2)) = ||(||g_1||, ..., ||g_n||)||, in 2 ops per tensor + 2
+    const totalNorm = sumOfSquaresNorm(tensors);
     const coef = tf.minimum(tf.scalar(maxNorm).div(totalNorm.add(tf.scalar(1e-6))), tf.scalar(1));
     return [totalNorm, tensors.map((g) => g.mul(coef))] as const;
   });
@@ -439,11 +484,14 @@ export function clipGradNorm(
 
 /** The global L2 norm of the gradients, without clipping (what HF logs when clipping is off). */
 export function globalGradNorm(grads: Map<string, tf.Tensor>): number {
-  const t = tf.tidy(() => {
-    const norms = [...grads.values()].map((g) => tf.norm(g));
-    return norms.length === 0 ? tf.scalar(0) : tf.norm(tf.stack(norms));
-  });
+  const t = tf.tidy(() => sumOfSquaresNorm([...grads.values()]));
   const v = (t.dataSync() as Float32Array)[0] as number;
   t.dispose();
   return v;
+}
+
+function sumOfSquaresNorm(tensors: tf.Tensor[]): tf.Scalar {
+  if (tensors.length === 0) return tf.scalar(0);
+  const squares = tensors.map((g) => tf.sum(tf.square(g)));
+  return tf.sqrt(squares.length === 1 ? (squares[0] as tf.Scalar) : tf.addN(squares)) as tf.Scalar;
 }

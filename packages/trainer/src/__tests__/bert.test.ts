@@ -55,7 +55,9 @@ describe('BERT end to end on real sentences', () => {
   it('fine-tunes BertForSequenceClassification on the UCI sentiment sentences above chance', async () => {
     const all = sentimentSentences();
     // deterministic split: every 5th sentence is held out
-    const train = all.filter((_, i) => i % 5 !== 0);
+    // On the tensorflow backend all 2400 training sentences; on wasm / cpu every other one keeps
+    // the suite within its time budget (accuracy is still clearly above chance).
+    const train = all.filter((_, i) => i % 5 !== 0 && (backend === 'tensorflow' || i % 2 === 0));
     const test = all.filter((_, i) => i % 5 === 0);
     const wp = new TinyWordPiece(train.map((s) => s.text));
     const encode = (s: { text: string; label: number }) => ({
