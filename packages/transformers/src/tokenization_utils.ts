@@ -20,6 +20,13 @@ export interface TokenizeOptions {
   maxLength?: number;
   /** Add [CLS] / [SEP] (default true). */
   addSpecialTokens?: boolean;
+  /** With truncation: tokens of overlap between the windows of a too-long input. */
+  stride?: number;
+  /**
+   * Keep the truncated-away rest as extra rows (one per window, HF's
+   * return_overflowing_tokens); `overflowToSampleMapping` says which text each row came from.
+   */
+  returnOverflowing?: boolean;
 }
 
 /** A tokenized batch: int32 [B, L] tensors the models take, plus the per-text encodings (offsets...). */
@@ -27,7 +34,10 @@ export interface BatchEncoding {
   inputIds: tf.Tensor2D;
   attentionMask: tf.Tensor2D;
   tokenTypeIds: tf.Tensor2D;
+  /** One per row. */
   encodings: Encoding[];
+  /** Row -> index of the text it came from (identity unless returnOverflowing). */
+  overflowToSampleMapping: number[];
 }
 
 function tokenString(v: unknown): string | null {
@@ -148,7 +158,16 @@ export class PreTrainedTokenizer {
         ...(options.pairs ? { pairs: options.pairs } : {}),
         addSpecialTokens: options.addSpecialTokens ?? true,
       });
-      return this.pad(encodings, options.padding ?? true, maxLength);
+      const rows = options.returnOverflowing
+        ? encodings.flatMap((e) => [e, ...e.overflowing])
+        : encodings;
+      const mapping = options.returnOverflowing
+        ? encodings.flatMap((e, i) => Array.from({ length: 1 + e.overflowing.length }, () => i))
+        : encodings.map((_, i) => i);
+      return {
+        ...this.pad(rows, options.padding ?? true, maxLength),
+        overflowToSampleMapping: mapping,
+      };
     } catch (err) {
       if (err instanceof TokenizerError)
         throw new TransformersError('TOKENIZER', `${this.source}: ${err.message}`, { cause: err });
@@ -163,7 +182,7 @@ export class PreTrainedTokenizer {
     encodings: Encoding[],
     padding: TokenizeOptions['padding'],
     maxLength: number | undefined,
-  ): BatchEncoding {
+  ): Omit<BatchEncoding, 'overflowToSampleMapping'> {
     const longest = Math.max(0, ...encodings.map((e) => e.length));
     if (padding === false && encodings.some((e) => e.length !== longest)) {
       throw new TransformersError(
