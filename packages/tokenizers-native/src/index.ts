@@ -3,9 +3,8 @@
  * Everything public is named here; nothing else is part of the API.
  */
 export { TokenizerError } from './errors.js';
-export { Normalizer, PreTokenizer } from './pre_tokenizer.js';
 export type { ComponentJson, Normalized, Offsets, PreToken } from './pre_tokenizer.js';
-export { Encoding, Tokenizer } from './tokenizer.js';
+export { Normalizer, PreTokenizer } from './pre_tokenizer.js';
 export type {
   AddedTokenOptions,
   BertVocabOptions,
@@ -15,5 +14,6 @@ export type {
   PaddingOptions,
   TruncationOptions,
 } from './tokenizer.js';
-export { TrainedTokenizer, trainTokenizer, trainTokenizerSync } from './trainers.js';
+export { Encoding, Tokenizer } from './tokenizer.js';
 export type { TrainerModel, TrainOptions, TrainProgress, TrainSyncOptions } from './trainers.js';
+export { TrainedTokenizer, trainTokenizer, trainTokenizerSync } from './trainers.js';

@@ -145,9 +145,8 @@ const STRATEGIES = {
 } as const;
 const DIRECTIONS = { left: 'Left', right: 'Right' } as const;
 
-function pairsOf(inputs: readonly (InputSequence | readonly [InputSequence, InputSequence])[]) {
-  // A batch item that is a 2-tuple whose members are both strings/arrays is a pair only when
-  // given as `{ pairs: true }`; plain arrays of strings are pre-tokenized inputs.
+/** The binding takes mutable arrays; inputs are only read. */
+function pairsOf(inputs: readonly InputSequence[]): (string | string[])[] {
   return inputs as (string | string[])[];
 }
 
@@ -279,7 +278,10 @@ export class Tokenizer {
     return native(() => this.#inner.decode(ids as number[], options.skipSpecialTokens ?? false));
   }
 
-  decodeBatch(batch: readonly (readonly number[])[], options: { skipSpecialTokens?: boolean } = {}): string[] {
+  decodeBatch(
+    batch: readonly (readonly number[])[],
+    options: { skipSpecialTokens?: boolean } = {},
+  ): string[] {
     for (const ids of batch) checkIds(ids);
     return native(() =>
       this.#inner.decodeBatch(batch as number[][], options.skipSpecialTokens ?? false),

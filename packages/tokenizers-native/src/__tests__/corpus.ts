@@ -103,7 +103,8 @@ export function bertUncasedVocab(): string {
     })
     .join('\n')}\n`;
   const sha = createHash('sha256').update(text).digest('hex');
-  if (sha !== UNCASED_SHA256) throw new Error(`converted vocab.txt sha256 ${sha}, expected ${UNCASED_SHA256}`);
+  if (sha !== UNCASED_SHA256)
+    throw new Error(`converted vocab.txt sha256 ${sha}, expected ${UNCASED_SHA256}`);
   const path = join(mkdtempSync(join(tmpdir(), 'bert-vocab-')), 'vocab.txt');
   writeFileSync(path, text);
   return path;
@@ -112,10 +113,9 @@ export function bertUncasedVocab(): string {
 export const CASED_VOCAB = join(FIXTURES, 'wordpiece', 'vocab_cased.txt');
 
 export function expectedSha(name: 'uncased' | 'cased'): string {
-  const e = JSON.parse(readFileSync(join(FIXTURES, 'wordpiece', 'expected.json'), 'utf8')) as Record<
-    string,
-    { tokenizer_json_sha256: string }
-  >;
+  const e = JSON.parse(
+    readFileSync(join(FIXTURES, 'wordpiece', 'expected.json'), 'utf8'),
+  ) as Record<string, { tokenizer_json_sha256: string }>;
   const v = e[name]?.tokenizer_json_sha256;
   if (v === undefined) throw new Error(`expected.json lacks ${name}`);
   return v;

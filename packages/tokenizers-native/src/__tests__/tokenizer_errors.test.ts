@@ -30,7 +30,9 @@ describe('Tokenizer bad input', () => {
     const e = caught(() => Tokenizer.fromFile(join(dir, 'nope.json')));
     expect(e.code).toBe('FILE_NOT_READABLE');
     expect(e.message).toContain('nope.json');
-    expect(caught(() => Tokenizer.fromVocab(join(dir, 'vocab.txt'))).code).toBe('FILE_NOT_READABLE');
+    expect(caught(() => Tokenizer.fromVocab(join(dir, 'vocab.txt'))).code).toBe(
+      'FILE_NOT_READABLE',
+    );
   });
 
   it('rejects invalid UTF-8 with the file and byte', () => {
@@ -98,7 +100,9 @@ describe('Tokenizer bad input', () => {
   it('rejects truncation that cannot work instead of panicking', async () => {
     const tok = Tokenizer.fromJson(good);
     expect(caught(() => tok.setTruncation({ maxLength: 1 })).code).toBe('INVALID_CONFIG');
-    expect(caught(() => tok.setTruncation({ maxLength: 10, stride: 9 })).code).toBe('INVALID_CONFIG');
+    expect(caught(() => tok.setTruncation({ maxLength: 10, stride: 9 })).code).toBe(
+      'INVALID_CONFIG',
+    );
     tok.setTruncation({ maxLength: 6, stride: 3 });
     // Pair windows of 1 token cannot overlap by 3: an error (HF aborts the process here).
     const e = caught(() => tok.encode('one two three four five', 'six seven eight nine'));

@@ -91,7 +91,9 @@ for (const variant of ['uncased', 'cased'] as const) {
     });
 
     it('encodes pairs and pre-tokenized input exactly as HF', async () => {
-      const pairs = lines.slice(0, 3000).map((l, i) => [l, lines[i + 3000] ?? ''] as [string, string]);
+      const pairs = lines
+        .slice(0, 3000)
+        .map((l, i) => [l, lines[i + 3000] ?? ''] as [string, string]);
       const a = await tok.encodeBatch(
         pairs.map((p) => p[0]),
         { pairs: pairs.map((p) => p[1]) },
@@ -121,7 +123,9 @@ for (const variant of ['uncased', 'cased'] as const) {
     });
 
     it('truncates (every strategy, stride, direction) and pads exactly as HF', async () => {
-      const pairs = lines.slice(0, 600).map((l, i) => [l, lines[i + 600] ?? ''] as [string, string]);
+      const pairs = lines
+        .slice(0, 600)
+        .map((l, i) => [l, lines[i + 600] ?? ''] as [string, string]);
       const singles = lines.slice(1200, 1800);
       const cases: {
         trunc: Parameters<Tokenizer['setTruncation']>[0];
@@ -130,8 +134,14 @@ for (const variant of ['uncased', 'cased'] as const) {
         { trunc: { maxLength: 24 }, pad: null },
         { trunc: { maxLength: 24, stride: 5 }, pad: { length: 24 } },
         { trunc: { maxLength: 20, stride: 3, direction: 'left' }, pad: { direction: 'left' } },
-        { trunc: { maxLength: 128, strategy: 'only_first', stride: 2 }, pad: { padToMultipleOf: 8 } },
-        { trunc: { maxLength: 128, strategy: 'only_second' }, pad: { length: 40, padToMultipleOf: 16 } },
+        {
+          trunc: { maxLength: 128, strategy: 'only_first', stride: 2 },
+          pad: { padToMultipleOf: 8 },
+        },
+        {
+          trunc: { maxLength: 128, strategy: 'only_second' },
+          pad: { length: 40, padToMultipleOf: 16 },
+        },
         // (HF aborts the process when a stride no longer fits a pair window, so stride 0 here.)
         { trunc: { maxLength: 6 }, pad: { padId: 3, padTypeId: 1, padToken: '[MASK]' } },
         { trunc: null, pad: { padToMultipleOf: 32, direction: 'left' } },
@@ -143,7 +153,11 @@ for (const variant of ['uncased', 'cased'] as const) {
           ref.setTruncation(c.trunc.maxLength, {
             stride: c.trunc.stride ?? 0,
             strategy: (
-              { longest_first: 'LongestFirst', only_first: 'OnlyFirst', only_second: 'OnlySecond' } as const
+              {
+                longest_first: 'LongestFirst',
+                only_first: 'OnlyFirst',
+                only_second: 'OnlySecond',
+              } as const
             )[c.trunc.strategy ?? 'longest_first'] as never,
             direction: c.trunc.direction ?? 'right',
           });
@@ -152,7 +166,9 @@ for (const variant of ['uncased', 'cased'] as const) {
           ref.setPadding({
             ...(c.pad.length !== undefined ? { maxLength: c.pad.length } : {}),
             direction: c.pad.direction ?? 'right',
-            ...(c.pad.padToMultipleOf !== undefined ? { padToMultipleOf: c.pad.padToMultipleOf } : {}),
+            ...(c.pad.padToMultipleOf !== undefined
+              ? { padToMultipleOf: c.pad.padToMultipleOf }
+              : {}),
             padId: c.pad.padId ?? 0,
             padTypeId: c.pad.padTypeId ?? 0,
             padToken: c.pad.padToken ?? '[PAD]',
