@@ -541,6 +541,10 @@ export abstract class PreTrainedModelBase<C extends PretrainedConfig> implements
           continue;
       }
       if (IGNORED_UNEXPECTED.some((re) => re.test(orig))) continue;
+      // Heads built without the pooler (masked LM, token classification, QA) skip a
+      // checkpoint's pooler silently, as HF's _keys_to_ignore_on_load_unexpected = ["pooler"].
+      if (/(^|\.)pooler\./.test(k) && ![...ours.keys()].some((n) => /(^|\.)pooler\./.test(n)))
+        continue;
       unexpectedKeys.push(orig);
     }
     return { missingKeys, unexpectedKeys };

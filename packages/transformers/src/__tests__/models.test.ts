@@ -68,6 +68,18 @@ describe('fromPretrained: keys, prefixes, shapes, folders', () => {
     ).rejects.toMatchObject({ code: 'CHECKPOINT_KEYS' });
   });
 
+  it('a head without pooler ignores the checkpoint pooler, as HF does', async () => {
+    const warnings: string[] = [];
+    const model = await BertForMaskedLM.fromPretrained(fixture('bert/pretraining'), {
+      onWarning: (m) => warnings.push(m),
+    });
+    expect(model.loadingInfo).toEqual({
+      missingKeys: [],
+      unexpectedKeys: ['cls.seq_relationship.bias', 'cls.seq_relationship.weight'],
+    });
+    model.dispose();
+  });
+
   it('reports missing keys (new head on a base checkpoint) and adds the prefix', async () => {
     const warnings: string[] = [];
     const model = await AutoModelForSequenceClassification.fromPretrained(fixture('bert/model'), {
