@@ -78,3 +78,53 @@ impl<'task> ScopedTask<'task> for MapTask {
 pub fn map_file(path: String) -> napi::bindgen_prelude::AsyncTask<MapTask> {
     napi::bindgen_prelude::AsyncTask::new(MapTask { path })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn temp(name: &str, bytes: &[u8]) -> PathBuf {
+        let p = std::env::temp_dir().join(format!("tjs-mmap-{}-{name}", std::process::id()));
+        let mut f = File::create(&p).expect("create temp file");
+        f.write_all(bytes).expect("write temp file");
+        p
+    }
+
+    #[test]
+    fn maps_the_whole_file() {
+        let p = temp("data", b"ARROW1 bytes");
+        let m = map(p.to_str().unwrap_or_default()).ok().flatten();
+        assert_eq!(m.as_deref(), Some(&b"ARROW1 bytes"[..]));
+        let _ = std::fs::remove_file(p);
+    }
+
+    #[test]
+    fn empty_file_has_nothing_to_map() {
+        let p = temp("empty", b"");
+        assert!(matches!(map(p.to_str().unwrap_or_default()), Ok(None)));
+        let _ = std::fs::remove_file(p);
+    }
+
+    #[test]
+    fn errors_carry_stable_codes() {
+        let missing = map("/nonexistent/dir/x.arrow").err().map(|e| e.code());
+        assert_eq!(missing, Some("FILE_NOT_FOUND"));
+        let dir = std::env::temp_dir();
+        let is_dir = map(dir.to_str().unwrap_or_default()).err().map(|e| e.code());
+        assert_eq!(is_dir, Some("NOT_A_FILE"));
+    }
+
+    #[test]
+    fn writes_to_the_mapping_never_reach_the_file() {
+        let p = temp("cow", b"abc");
+        if let Ok(Some(mut m)) = map(p.to_str().unwrap_or_default()) {
+            m[0] = b'z';
+            assert_eq!(&m[..], b"zbc");
+        } else {
+            panic!("mapping failed");
+        }
+        assert_eq!(std::fs::read(&p).unwrap_or_default(), b"abc");
+        let _ = std::fs::remove_file(p);
+    }
+}
