@@ -36,8 +36,6 @@ impl Error {
     }
 }
 
-// Unused only in `cargo test`, where the #[napi] exports are not compiled.
-#[cfg_attr(test, allow(dead_code))]
 pub fn map_error(e: Error) -> napi::Error {
     napi::Error::new(napi::Status::InvalidArg, format!("[{}] {}", e.code(), e))
 }
