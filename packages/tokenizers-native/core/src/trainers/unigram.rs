@@ -271,16 +271,34 @@ fn seed_pieces(sentences: &[(Vec<char>, u64)], opts: &UnigramOptions) -> Vec<(Ve
         }
     }
     let max_len = opts.max_piece_length.max(1);
-    // Count substrings per chunk of words on all cores, then merge.
+    // Substrings are counted length by length (2, 3, ...). A substring can occur twice only if
+    // its prefix and its suffix one char shorter do, so at each length only positions whose
+    // two shorter substrings were frequent are counted (`alive[i]` = the longest frequent
+    // substring found at position i so far). Memory stays at the frequent substrings of one
+    // length, not all substrings of the corpus.
+    let mut alive: Vec<Vec<u8>> = sentences
+        .iter()
+        .map(|(s, _)| s.iter().map(|ch| u8::from(chars.get(ch).copied().unwrap_or(0) >= 2)).collect())
+        .collect();
+    let budget = opts.seed_size.saturating_sub(chars.len());
+    // Min-heap of the best `budget` (score, substring), ties as SentencePiece's sort.
+    let mut best: std::collections::BinaryHeap<std::cmp::Reverse<(u64, &[char])>> = Default::default();
     let chunk = (sentences.len() / 16).max(1024);
-    let subs: FxHashMap<&[char], SubStat> = sentences
-        .par_chunks(chunk)
-        .map(|part| {
-            let mut m: FxHashMap<&[char], SubStat> = FxHashMap::default();
-            for (s, c) in part {
-                let n = s.len();
-                for i in 0..n {
-                    for len in 2..=max_len.min(n - i) {
+    for len in 2..=max_len.min(u8::MAX as usize) {
+        let l8 = len as u8;
+        let candidate = |al: &[u8], i: usize| al[i] + 1 == l8 && al.get(i + 1).is_some_and(|&a| a + 1 >= l8);
+        // 1. Count this length's candidates (all cores, merged).
+        let counts: FxHashMap<&[char], SubStat> = sentences
+            .par_chunks(chunk)
+            .zip(alive.par_chunks(chunk))
+            .map(|(part, part_alive)| {
+                let mut m: FxHashMap<&[char], SubStat> = FxHashMap::default();
+                for ((s, c), al) in part.iter().zip(part_alive) {
+                    let n = s.len();
+                    for i in 0..n.saturating_sub(len - 1) {
+                        if !candidate(al, i) {
+                            continue;
+                        }
                         let sub = &s[i..i + len];
                         let right = if i + len == n { BOUNDARY } else { s[i + len] as u32 };
                         match m.get_mut(sub) {
@@ -294,29 +312,48 @@ fn seed_pieces(sentences: &[(Vec<char>, u64)], opts: &UnigramOptions) -> Vec<(Ve
                         }
                     }
                 }
-            }
-            m
-        })
-        .reduce(FxHashMap::default, |mut a, b| {
-            let (mut a, b) = if a.len() >= b.len() { (a, b) } else { (b, std::mem::take(&mut a)) };
-            for (k, st) in b {
-                match a.get_mut(k) {
-                    Some(x) => {
-                        x.freq += st.freq;
-                        x.right_multi |= st.right_multi || x.right != st.right;
-                    }
-                    None => {
-                        a.insert(k, st);
+                m
+            })
+            .reduce(FxHashMap::default, |mut a, b| {
+                let (mut a, b) = if a.len() >= b.len() { (a, b) } else { (b, std::mem::take(&mut a)) };
+                for (k, st) in b {
+                    match a.get_mut(k) {
+                        Some(x) => {
+                            x.freq += st.freq;
+                            x.right_multi |= st.right_multi || x.right != st.right;
+                        }
+                        None => {
+                            a.insert(k, st);
+                        }
                     }
                 }
+                a
+            });
+        if counts.is_empty() {
+            break;
+        }
+        // 2. Frequent positions grow by one char.
+        sentences.par_iter().zip(alive.par_iter_mut()).for_each(|((s, _), al)| {
+            for i in 0..s.len().saturating_sub(len - 1) {
+                if candidate(al, i) && counts.get(&s[i..i + len]).is_some_and(|st| st.freq >= 2) {
+                    al[i] = l8;
+                }
             }
-            a
         });
-    let mut ranked: Vec<(u64, &[char])> = subs
-        .into_iter()
-        .filter(|(_, st)| st.freq >= 2 && st.right_multi)
-        .map(|(k, st)| (st.freq * k.len() as u64, k))
-        .collect();
+        // 3. Right-branching repeats are seed candidates, scored freq * length.
+        for (k, st) in counts {
+            if st.freq >= 2 && st.right_multi && budget > 0 {
+                let item = std::cmp::Reverse((st.freq * len as u64, k));
+                if best.len() < budget {
+                    best.push(item);
+                } else if best.peek().is_some_and(|min| item < *min) {
+                    best.pop();
+                    best.push(item);
+                }
+            }
+        }
+    }
+    let mut ranked: Vec<(u64, &[char])> = best.into_iter().map(|r| r.0).collect();
     // Decreasing score; ties by decreasing string, as SentencePiece's sort of (score, string).
     ranked.par_sort_unstable_by(|a, b| b.cmp(a));
 
