@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type ClassLabel, DatasetError, type GlueTask, glueMetric, loadGlue } from '../index.js';
-import { FIXTURES } from './helpers.js';
+import { FIXTURES, tempDir } from './helpers.js';
 
 const GLUE = join(FIXTURES, 'glue');
 const expected = JSON.parse(readFileSync(join(GLUE, 'expected.json'), 'utf8')) as Record<
@@ -52,6 +52,26 @@ describe('loadGlue', () => {
     );
     expect((wnli.features.label as ClassLabel).names).toEqual(['not_entailment', 'entailment']);
     expect((rte.features.label as ClassLabel).names).toEqual(['entailment', 'not_entailment']);
+  });
+
+  it('cacheDir: a TSV split is written once as Arrow and memory-mapped on the next load', async () => {
+    const cacheDir = join(tempDir(), 'cache');
+    const a = await loadGlue('mnli', {
+      dataDir: join(GLUE, 'glue_data'),
+      splits: ['validation_matched'],
+      cacheDir,
+    });
+    const b = await loadGlue('mnli', {
+      dataDir: join(GLUE, 'glue_data'),
+      splits: ['validation_matched'],
+      cacheDir,
+    });
+    const files = readdirSync(cacheDir);
+    expect(files.length).toBe(1);
+    expect(files[0]).toMatch(/^glue-mnli-validation_matched-[0-9a-f]{16}\.arrow$/);
+    expect(b.get('validation_matched').dataFiles).toEqual([join(cacheDir, files[0] as string)]);
+    expect([...b.get('validation_matched')]).toEqual([...a.get('validation_matched')]);
+    expect([...b.get('validation_matched')]).toEqual(expected.mnli.splits.validation_matched);
   });
 
   it('unknown tasks, splits and folders are DatasetErrors', async () => {

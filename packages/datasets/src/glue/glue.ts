@@ -9,8 +9,8 @@
  * are indices; test splits have no label (-1; STS-B -1.0); `idx` is the row's position in the
  * file; rows missing a needed field are dropped, as glue.py does (`skippedRows` counts them).
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import {
   type Data,
   Float32,
@@ -24,6 +24,7 @@ import {
   Utf8,
 } from 'apache-arrow';
 import { hfMetadata } from '../arrow/convert.js';
+import { StreamFileWriter } from '../arrow/io.js';
 import { binding } from '../binding.js';
 import { Dataset } from '../dataset.js';
 import { DatasetDict } from '../dataset_dict.js';
@@ -203,7 +204,12 @@ export async function loadGlue(task: GlueTask, options: LoadGlueOptions): Promis
           : (await import('../dataset.js')).concatenateDatasets(parts);
       continue;
     }
-    out[split] = loadGlueTsv(task, split, tsvPath(options.dataDir, spec, task, stem));
+    out[split] = await glueTsvCached(
+      task,
+      split,
+      tsvPath(options.dataDir, spec, task, stem),
+      options.cacheDir,
+    );
   }
   return new DatasetDict(out);
 }
@@ -342,8 +348,44 @@ function loadGlueTsv(task: GlueTask, split: string, file: string): Dataset {
       makeData({ type: new Struct(fields), length: n, nullCount: 0, children }),
     ),
   ]);
-  return Dataset.fromTable(table, {
-    features,
-    fingerprint: sourceFingerprint({ glue: task, split, file, size: bytes.byteLength }),
+  return Dataset.fromTable(table, { features, fingerprint: glueFingerprint(task, split, file) });
+}
+
+function glueFingerprint(task: string, split: string, file: string): string {
+  const st = statSync(file);
+  return sourceFingerprint({
+    glue: task,
+    split,
+    file: resolve(file),
+    size: st.size,
+    mtime: st.mtimeMs,
   });
+}
+
+/**
+ * With `cacheDir`: the split is written once to `<cacheDir>/glue-<task>-<split>-<fp>.arrow`
+ * (atomically) and memory-mapped from there on every later load, as HF's cache does; map
+ * results then cache beside it.
+ */
+async function glueTsvCached(
+  task: GlueTask,
+  split: string,
+  file: string,
+  cacheDir: string | undefined,
+): Promise<Dataset> {
+  if (cacheDir === undefined) return loadGlueTsv(task, split, file);
+  const fingerprint = glueFingerprint(task, split, file);
+  const target = join(cacheDir, `glue-${task}-${split}-${fingerprint}.arrow`);
+  if (!existsSync(target)) {
+    mkdirSync(cacheDir, { recursive: true });
+    const w = new StreamFileWriter(target);
+    try {
+      w.write(loadGlueTsv(task, split, file).data);
+      w.close();
+    } catch (e) {
+      w.abort();
+      throw e;
+    }
+  }
+  return Dataset.fromArrowFiles([target], { fingerprint });
 }
