@@ -822,6 +822,12 @@ export class Dataset {
             const row: Row = {};
             for (const k of Object.keys(input)) row[k] = (input[k] as unknown[])[i];
             const r = (await (fn as RowFn)(row, s + i)) ?? {};
+            if (typeof r !== 'object' || Array.isArray(r)) {
+              throw new DatasetError(
+                'INVALID_MAP_OUTPUT',
+                `map: row ${s + i}: the function must return an object of fields (or nothing), returned ${Array.isArray(r) ? 'an array' : typeof r}`,
+              );
+            }
             for (const [k, v] of Object.entries(r)) {
               if (i > 0 && !(k in out))
                 throw new DatasetError(

@@ -50,6 +50,11 @@ describe('bad input -> DatasetError naming file, row, column', () => {
     const truncated = join(dir, 'truncated.arrow');
     writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
     expectError(() => openArrowSync(truncated), 'CORRUPT_ARROW', truncated, /truncated/);
+    // Cut right before the end-of-stream marker, then 4 zero bytes (what a cut inside zero
+    // padding looks like): still truncated.
+    const cut = join(dir, 'cut.arrow');
+    writeFileSync(cut, Buffer.concat([bytes.subarray(0, bytes.length - 8), Buffer.alloc(4)]));
+    expectError(() => openArrowSync(cut), 'CORRUPT_ARROW', cut, /end-of-stream/);
     const garbage = join(dir, 'garbage.arrow');
     writeFileSync(
       garbage,
@@ -116,6 +121,16 @@ describe('bad input -> DatasetError naming file, row, column', () => {
         ),
       'MISSING_COLUMN',
       /'b'/,
+    );
+  });
+
+  it('a map function returning something other than an object names the row', async () => {
+    const ds = Dataset.fromRecords([{ a: 1 }, { a: 2 }]);
+    await expectRejects(
+      ds.map((r) => (r.a === 2 ? (5 as never) : { b: 1 })),
+      'INVALID_MAP_OUTPUT',
+      /row 1/,
+      /returned number/,
     );
   });
 

@@ -30,9 +30,9 @@ export function decodeArrow(bytes: Uint8Array, file: string): Table {
       `${file}: ${n} bytes is too short to be an Arrow IPC file or stream; the file is truncated or not Arrow`,
     );
   }
-  // 1. Completeness: a stream ends with the end-of-stream marker (0xFFFFFFFF 0x00000000, or 4
-  //    zero bytes in the pre-1.0 format); the file format ends with its magic. A truncated file
-  //    lacks them, and apache-arrow would otherwise return the batches it could read.
+  // 1. Completeness: a stream ends with the end-of-stream marker (0xFFFFFFFF 0x00000000); the
+  //    file format ends with its magic. A truncated file lacks them, and apache-arrow would
+  //    otherwise return the batches it could read.
   if (isFileFormat) {
     if (!hasMagic(bytes, n - 6)) {
       throw new DatasetError(
@@ -42,9 +42,9 @@ export function decodeArrow(bytes: Uint8Array, file: string): Table {
     }
   } else {
     const tail = new DataView(bytes.buffer, bytes.byteOffset + n - 8, 8);
-    const eos =
-      (tail.getUint32(0, true) === 0xffffffff && tail.getUint32(4, true) === 0) ||
-      tail.getUint32(4, true) === 0;
+    // Only the modern marker is accepted: a bare 4-zero-byte tail (the pre-0.15 marker) is also
+    // what a file cut inside zero padding ends with.
+    const eos = tail.getUint32(0, true) === 0xffffffff && tail.getUint32(4, true) === 0;
     if (!eos) {
       throw new DatasetError(
         'CORRUPT_ARROW',
