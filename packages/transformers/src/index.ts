@@ -37,7 +37,7 @@ export type {
   LoadingInfo,
   PreTrainedModel,
 } from './modeling_utils.js';
-export { PreTrainedModelBase } from './modeling_utils.js';
+export { PreTrainedModelBase, seedDropout } from './modeling_utils.js';
 export {
   AlbertForMaskedLM,
   AlbertForMultipleChoice,

@@ -15,6 +15,7 @@ import {
   MODEL_REGISTRY,
   readSafetensors,
   type SafetensorsTensor,
+  seedDropout,
   TransformersError,
   writeSafetensors,
 } from '../index.js';
@@ -260,6 +261,39 @@ describe('forward', () => {
     expect(a).toBe(0);
     expect(b).toBeGreaterThan(1e-3);
     expect(c).toBe(0);
+    ids.dispose();
+    model.dispose();
+  });
+
+  it('dropout keeps 1 - rate of the values, scaled by 1 / (1 - rate); seedDropout makes it reproducible', () => {
+    const model = new BertModel(new BertConfig({ ...config.toDict(), hidden_dropout_prob: 0.25 }));
+    const ids = tf.tensor2d([[1, 5, 7, 9, 2, 3]], [1, 6], 'int32');
+    const run = () =>
+      tf.tidy(() =>
+        Array.from(
+          (
+            model.forward({ inputIds: ids }, { training: true }).lastHiddenState as tf.Tensor
+          ).dataSync(),
+        ),
+      );
+    seedDropout(42);
+    const first = run();
+    seedDropout(42);
+    expect(run()).toEqual(first);
+    expect(run()).not.toEqual(first);
+    // The masks themselves: through a model with all-ones weights would be indirect; count zeros
+    // of the embedding dropout on a large input instead.
+    const big = tf.tidy(() => {
+      const x = tf.ones([400, 12], 'int32').mul(3) as tf.Tensor2D;
+      const emb = model.forward(
+        { inputIds: x.toInt() as tf.Tensor2D },
+        { training: true, outputHiddenStates: true },
+      ).hiddenStates?.[0] as tf.Tensor;
+      return Array.from(emb.dataSync());
+    });
+    const zeros = big.filter((v) => v === 0).length / big.length;
+    expect(zeros).toBeGreaterThan(0.22);
+    expect(zeros).toBeLessThan(0.28);
     ids.dispose();
     model.dispose();
   });
