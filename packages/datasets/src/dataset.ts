@@ -301,14 +301,37 @@ export class Dataset {
 
   /** Opens a dataset written by `saveToDisk` here or by HF's `save_to_disk` (memory-mapped). */
   static async loadFromDisk(dir: string): Promise<Dataset> {
-    const { files, fingerprint, info } = readSavedState(dir);
-    return Dataset.fromArrowFiles(files, { fingerprint, info });
+    const { files, fingerprint, info, format } = readSavedState(dir);
+    return (await Dataset.fromArrowFiles(files, { fingerprint, info })).#withSavedFormat(
+      format,
+      dir,
+    );
   }
 
   /** The sync twin of `loadFromDisk`. */
   static loadFromDiskSync(dir: string): Dataset {
-    const { files, fingerprint, info } = readSavedState(dir);
-    return Dataset.fromArrowFilesSync(files, { fingerprint, info });
+    const { files, fingerprint, info, format } = readSavedState(dir);
+    return Dataset.fromArrowFilesSync(files, { fingerprint, info }).#withSavedFormat(format, dir);
+  }
+
+  /**
+   * state.json's `_format_type` / `_format_columns`: 'arrow' stays 'arrow'; HF's tensor formats
+   * (numpy, torch, tensorflow, jax, pandas, ...) have no JS equivalent and read as 'js'; the
+   * format columns are kept.
+   */
+  #withSavedFormat(format: { type: unknown; columns: unknown }, dir: string): Dataset {
+    let columns: string[] | undefined;
+    if (Array.isArray(format.columns)) {
+      columns = format.columns.map(String);
+      const missing = columns.find((c) => !(c in this.features));
+      if (missing !== undefined) {
+        throw new DatasetError(
+          'INVALID_METADATA',
+          `${join(dir, 'state.json')}: _format_columns names '${missing}', which is not a column (${this.columnNames.join(', ')})`,
+        );
+      }
+    }
+    return this.#derive({ format: { type: format.type === 'arrow' ? 'arrow' : 'js', columns } });
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1149,6 +1172,7 @@ function readSavedState(dir: string): {
   files: string[];
   fingerprint: string | undefined;
   info: Record<string, Json>;
+  format: { type: unknown; columns: unknown };
 } {
   const statePath = join(dir, 'state.json');
   if (!existsSync(statePath)) {
@@ -1160,7 +1184,12 @@ function readSavedState(dir: string): {
       `${dir}: no state.json; not a directory written by save_to_disk / saveToDisk.${hint}`,
     );
   }
-  let state: { _data_files?: { filename?: string }[]; _fingerprint?: string };
+  let state: {
+    _data_files?: { filename?: string }[];
+    _fingerprint?: string;
+    _format_type?: unknown;
+    _format_columns?: unknown;
+  };
   try {
     state = JSON.parse(readFileSync(statePath, 'utf8'));
   } catch (e) {
@@ -1186,7 +1215,12 @@ function readSavedState(dir: string): {
     }
     delete info.features;
   }
-  return { files, fingerprint: state._fingerprint, info };
+  return {
+    files,
+    fingerprint: state._fingerprint,
+    info,
+    format: { type: state._format_type, columns: state._format_columns },
+  };
 }
 
 /**

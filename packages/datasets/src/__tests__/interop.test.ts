@@ -87,6 +87,19 @@ describe('HF interop: Python -> here', () => {
     expect(await loadFromDisk(join(HF, 'hf_dict'))).toBeInstanceOf(DatasetDict);
   });
 
+  it('an HF dataset saved in 2 shards with a format opens as one dataset, format columns kept', async () => {
+    const ds = await Dataset.loadFromDisk(join(HF, 'hf_sharded'));
+    expect(ds.dataFiles.map((f) => f.split(/[/\\]/).pop())).toEqual([
+      'data-00000-of-00002.arrow',
+      'data-00001-of-00002.arrow',
+    ]);
+    expectRowsClose([...ds], expected.rows);
+    expect(ds.format).toEqual({ type: 'js', columns: ['idx', 'label'] });
+    expect([...ds.iter({ batchSize: 40 })]).toEqual([
+      { idx: expected.rows.map((r) => r.idx), label: expected.rows.map((r) => r.label) },
+    ]);
+  });
+
   it('a Parquet file written by HF to_parquet loads with its features', async () => {
     const ds = await loadParquet(join(HF, 'hf_parquet', 'train-00000-of-00001.parquet'));
     expect(featuresJson(ds)).toEqual(expected.features);
