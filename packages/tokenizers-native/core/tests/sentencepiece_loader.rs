@@ -278,6 +278,13 @@ fn malformed_files_give_typed_errors_never_panics() {
         wrong(&[0x0a, 0x03, 0x0a, 0x01, b'a', 0x12, 0x02, 0x18, 0x03]),
         Some(SentencePieceError::UnsupportedModelType { found: 3 })
     ));
+    // A NaN score.
+    let mut nan = vec![0x0a, 0x08, 0x0a, 0x01, b'a', 0x15];
+    nan.extend_from_slice(&f32::NAN.to_le_bytes());
+    assert!(matches!(
+        wrong(&nan),
+        Some(SentencePieceError::InvalidScore { index: 0, .. })
+    ));
     // Invalid UTF-8 in a piece.
     assert!(matches!(
         wrong(&[0x0a, 0x03, 0x0a, 0x01, 0xff]),

@@ -58,6 +58,8 @@ pub enum SentencePieceError {
     InvalidUtf8 { field: &'static str, offset: usize },
     #[error("pieces[{index}].type is {value}; expected 1 (NORMAL) .. 6 (BYTE)")]
     InvalidPieceType { index: usize, value: u64 },
+    #[error("pieces[{index}].score is {score}; expected a finite number")]
+    InvalidScore { index: usize, score: f32 },
     #[error("the model has no pieces (is this a SentencePiece .model file?)")]
     NoPieces,
     #[error("trainer_spec.model_type is {found}; supported: 1 (UNIGRAM), 2 (BPE)")]
@@ -250,6 +252,14 @@ fn parse_piece(index: usize, buf: &[u8], base: usize) -> Result<Piece, SentenceP
             1 => piece.piece = string("pieces[].piece", v, at)?,
             2 => {
                 piece.score = match v {
+                    // NaN or infinite scores would break Viterbi's comparisons and could not be
+                    // written to tokenizer.json (JSON has no such numbers).
+                    Value::Fixed32(x) if !f32::from_bits(x).is_finite() => {
+                        return Err(SentencePieceError::InvalidScore {
+                            index,
+                            score: f32::from_bits(x),
+                        })
+                    }
                     Value::Fixed32(x) => f32::from_bits(x),
                     other => {
                         return Err(SentencePieceError::WrongWireType {
