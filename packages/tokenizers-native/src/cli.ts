@@ -8,7 +8,13 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { TokenizerError, type TrainerModel, type TrainOptions, type TrainProgress, trainTokenizer } from './index.js';
+import {
+  TokenizerError,
+  type TrainerModel,
+  type TrainOptions,
+  type TrainProgress,
+  trainTokenizer,
+} from './index.js';
 
 const HELP = `Usage: transferjs-tokenizers train --model <bpe|wordpiece|unigram|wordlevel> --vocab-size <N>
                                    --files <file>... --out <dir> [options]
@@ -50,7 +56,8 @@ class UsageError extends Error {}
 function int(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name}: expected a non-negative integer, found '${v}'`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`--${name}: expected a non-negative integer, found '${v}'`);
   return n;
 }
 
@@ -93,12 +100,17 @@ function parse(argv: string[]): { options: TrainOptions; out: string; quiet: boo
   if (values.help) return 'help';
   const [command, ...rest] = positionals;
   if (command !== 'train') {
-    throw new UsageError(command === undefined ? 'missing command: expected "train"' : `unknown command '${command}': expected "train"`);
+    throw new UsageError(
+      command === undefined
+        ? 'missing command: expected "train"'
+        : `unknown command '${command}': expected "train"`,
+    );
   }
   // `--files a b c`: parseArgs leaves b and c as positionals.
   const files = [...(values.files ?? []), ...rest];
   const model = values.model;
-  if (model === undefined) throw new UsageError('--model is required (bpe, wordpiece, unigram, wordlevel)');
+  if (model === undefined)
+    throw new UsageError('--model is required (bpe, wordpiece, unigram, wordlevel)');
   if (!MODELS.includes(model as TrainerModel)) {
     throw new UsageError(`--model: unknown model '${model}' (supported: ${MODELS.join(', ')})`);
   }
@@ -141,7 +153,10 @@ function progressBar(quiet: boolean): ((p: TrainProgress) => void) | undefined {
     const frac = p.total > 0 ? Math.min(1, p.current / p.total) : 0;
     const filled = Math.round(frac * width);
     const bar = `${'#'.repeat(filled)}${'-'.repeat(width - filled)}`;
-    const count = p.stage === 'count words' ? `${(p.current / 1e6).toFixed(1)}/${(p.total / 1e6).toFixed(1)} MB` : `${p.current}/${p.total}`;
+    const count =
+      p.stage === 'count words'
+        ? `${(p.current / 1e6).toFixed(1)}/${(p.total / 1e6).toFixed(1)} MB`
+        : `${p.current}/${p.total}`;
     process.stderr.write(`\r${p.stage.padEnd(15)} [${bar}] ${count}\u001b[K`);
   };
 }

@@ -80,7 +80,10 @@ export interface TrainOptions {
 }
 
 /** Options of `trainTokenizerSync`: only synchronous inputs, no progress callback. */
-export type TrainSyncOptions = Omit<TrainOptions, 'iterator' | 'onProgress' | 'progressIntervalMs'> & {
+export type TrainSyncOptions = Omit<
+  TrainOptions,
+  'iterator' | 'onProgress' | 'progressIntervalMs'
+> & {
   iterator?: Iterable<string>;
 };
 
@@ -118,9 +121,13 @@ export class TrainedTokenizer {
       await rename(tmp, path);
     } catch (e) {
       await unlink(tmp).catch(() => undefined);
-      throw new TokenizerError('FILE_NOT_WRITABLE', `${path}: cannot write tokenizer.json: ${String(e)}`, {
-        cause: e,
-      });
+      throw new TokenizerError(
+        'FILE_NOT_WRITABLE',
+        `${path}: cannot write tokenizer.json: ${String(e)}`,
+        {
+          cause: e,
+        },
+      );
     }
   }
 
@@ -142,9 +149,13 @@ export class TrainedTokenizer {
       } catch {
         // nothing to clean
       }
-      throw new TokenizerError('FILE_NOT_WRITABLE', `${path}: cannot write tokenizer.json: ${String(e)}`, {
-        cause: e,
-      });
+      throw new TokenizerError(
+        'FILE_NOT_WRITABLE',
+        `${path}: cannot write tokenizer.json: ${String(e)}`,
+        {
+          cause: e,
+        },
+      );
     }
   }
 }
@@ -181,7 +192,10 @@ function createNative(options: TrainOptions | TrainSyncOptions) {
     );
   }
   if (options.files === undefined && options.iterator === undefined) {
-    throw new TokenizerError('INVALID_CONFIG', 'files / iterator: expected a corpus, found neither; pass files: [...] or iterator');
+    throw new TokenizerError(
+      'INVALID_CONFIG',
+      'files / iterator: expected a corpus, found neither; pass files: [...] or iterator',
+    );
   }
   return native(() => binding.NativeTrainer.create(JSON.stringify(picked)));
 }
@@ -189,7 +203,10 @@ function createNative(options: TrainOptions | TrainSyncOptions) {
 function batchSizeOf(options: { batchSize?: number }): number {
   const n = options.batchSize ?? 1000;
   if (!Number.isInteger(n) || n <= 0) {
-    throw new TokenizerError('INVALID_CONFIG', `batchSize: expected a positive integer, found ${String(n)}`);
+    throw new TokenizerError(
+      'INVALID_CONFIG',
+      `batchSize: expected a positive integer, found ${String(n)}`,
+    );
   }
   return n;
 }

@@ -41,24 +41,43 @@ fn unreadable_and_non_utf8_files_name_the_file() {
 fn empty_corpus_and_small_vocab_are_config_errors() {
     let s = spec(r#"{"model": "unigram", "vocabSize": 100}"#);
     let empty = tmp("empty.txt", b"");
-    let e = trainers::train_files(&s, &[empty.as_str()], &no_progress).err().map(|e| e.to_string());
-    assert!(e.unwrap_or_default().starts_with("corpus: the corpus has no words"));
+    let e = trainers::train_files(&s, &[empty.as_str()], &no_progress)
+        .err()
+        .map(|e| e.to_string());
+    assert!(e
+        .unwrap_or_default()
+        .starts_with("corpus: the corpus has no words"));
     let none: [&str; 0] = [];
-    let e = trainers::train_files(&s, &none, &no_progress).err().map(|e| e.to_string());
-    assert_eq!(e.as_deref(), Some("files: expected at least one corpus file, found none"));
+    let e = trainers::train_files(&s, &none, &no_progress)
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        e.as_deref(),
+        Some("files: expected at least one corpus file, found none")
+    );
 
     let mut c = WordCounter::new(s.splitter().unwrap_or_else(|e| panic!("{e}")));
     c.feed_batch(&["abcdefghij klmnopqrst"]).unwrap_or(());
     let words = c.into_counts().unwrap_or_default();
     let small = spec(r#"{"model": "unigram", "vocabSize": 10}"#);
-    let e = trainers::train(&small, &words, &no_progress).err().map(|e| e.to_string()).unwrap_or_default();
+    let e = trainers::train(&small, &words, &no_progress)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
     assert!(e.starts_with("vocabSize: Unigram: vocab_size 10 is smaller than the 3 special tokens plus the 21 chars"), "{e}");
 }
 
 #[test]
 fn options_are_checked_by_name() {
-    let e = TrainSpec::from_json(r#"{"model": "bpe", "vocabSize": 10, "vocab_size": 3}"#).err().map(|e| e.to_string());
+    let e = TrainSpec::from_json(r#"{"model": "bpe", "vocabSize": 10, "vocab_size": 3}"#)
+        .err()
+        .map(|e| e.to_string());
     assert!(e.unwrap_or_default().contains("unknown field `vocab_size`"));
-    let e = TrainSpec::from_json(r#"{"model": "bpe", "vocabSize": 10, "initialAlphabet": ["ab"]}"#).err().map(|e| e.to_string());
-    assert_eq!(e.as_deref(), Some("initialAlphabet: expected single chars, found 'ab'"));
+    let e = TrainSpec::from_json(r#"{"model": "bpe", "vocabSize": 10, "initialAlphabet": ["ab"]}"#)
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        e.as_deref(),
+        Some("initialAlphabet: expected single chars, found 'ab'")
+    );
 }

@@ -51,9 +51,9 @@ impl Shared {
     }
 
     fn counter(&self) -> napi::Result<std::sync::MutexGuard<'_, WordCounter>> {
-        self.counter
-            .lock()
-            .map_err(|_| napi::Error::from_reason("[INTERNAL] trainer state poisoned by an earlier failure"))
+        self.counter.lock().map_err(|_| {
+            napi::Error::from_reason("[INTERNAL] trainer state poisoned by an earlier failure")
+        })
     }
 
     fn feed_batch(&self, batch: &[String]) -> napi::Result<()> {
@@ -66,7 +66,9 @@ impl Shared {
 
     fn feed_files(&self, files: &[String]) -> napi::Result<()> {
         let mut counter = self.counter()?;
-        counter.feed_files(files, &|p| self.report(p)).map_err(map_error)
+        counter
+            .feed_files(files, &|p| self.report(p))
+            .map_err(map_error)
     }
 
     fn train(&self) -> napi::Result<TrainResultData> {
@@ -75,7 +77,11 @@ impl Shared {
         let words = counter.ensure_words().map_err(map_error)?;
         let trained = trainers::train(&self.spec, words, &|p| self.report(p)).map_err(map_error)?;
         let json = trainers::tokenizer_json(&self.spec, &trained).map_err(map_error)?;
-        self.report(Progress { stage: "done", current: 1, total: 1 });
+        self.report(Progress {
+            stage: "done",
+            current: 1,
+            total: 1,
+        });
         Ok(TrainResultData {
             json,
             vocab_size: trained.vocab().len() as u32,
@@ -155,7 +161,11 @@ impl NativeTrainer {
             shared: Arc::new(Shared {
                 spec,
                 counter: Mutex::new(WordCounter::new(splitter)),
-                progress: Mutex::new(TrainProgressData { stage: "idle".into(), current: 0.0, total: 0.0 }),
+                progress: Mutex::new(TrainProgressData {
+                    stage: "idle".into(),
+                    current: 0.0,
+                    total: 0.0,
+                }),
             }),
         })
     }
@@ -163,7 +173,10 @@ impl NativeTrainer {
     /// Counts the words of a batch of strings on worker threads.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn feed_batch(&self, batch: Vec<String>) -> AsyncTask<FeedBatchTask> {
-        AsyncTask::new(FeedBatchTask { shared: Arc::clone(&self.shared), batch })
+        AsyncTask::new(FeedBatchTask {
+            shared: Arc::clone(&self.shared),
+            batch,
+        })
     }
 
     #[napi]
@@ -174,7 +187,10 @@ impl NativeTrainer {
     /// Streams files line by line (lines keep their newline, as HF) and counts their words.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn feed_files(&self, files: Vec<String>) -> AsyncTask<FeedFilesTask> {
-        AsyncTask::new(FeedFilesTask { shared: Arc::clone(&self.shared), files })
+        AsyncTask::new(FeedFilesTask {
+            shared: Arc::clone(&self.shared),
+            files,
+        })
     }
 
     #[napi]
@@ -185,7 +201,9 @@ impl NativeTrainer {
     /// Trains on the words counted so far; resolves with the `tokenizer.json` text.
     #[napi(ts_return_type = "Promise<TrainResultData>")]
     pub fn train(&self) -> AsyncTask<TrainTask> {
-        AsyncTask::new(TrainTask { shared: Arc::clone(&self.shared) })
+        AsyncTask::new(TrainTask {
+            shared: Arc::clone(&self.shared),
+        })
     }
 
     #[napi]
@@ -200,6 +218,10 @@ impl NativeTrainer {
             .progress
             .lock()
             .map(|g| g.clone())
-            .unwrap_or(TrainProgressData { stage: "unknown".into(), current: 0.0, total: 0.0 })
+            .unwrap_or(TrainProgressData {
+                stage: "unknown".into(),
+                current: 0.0,
+                total: 0.0,
+            })
     }
 }

@@ -37,7 +37,9 @@ describe('trainer bad input', () => {
     for (const model of ['bpe', 'wordpiece', 'unigram', 'wordlevel'] as const) {
       const e = await rejection(trainTokenizer({ model, vocabSize: 1000, files: [empty] }));
       expect(e.code).toBe('INVALID_CONFIG');
-      expect(e.message).toMatch(/^corpus: the corpus has no words after normalization and pre-tokenization/);
+      expect(e.message).toMatch(
+        /^corpus: the corpus has no words after normalization and pre-tokenization/,
+      );
       const i = await rejection(trainTokenizer({ model, vocabSize: 1000, iterator: [] }));
       expect(i.message).toContain('(0 sequences read)');
     }
@@ -45,25 +47,35 @@ describe('trainer bad input', () => {
     // whitespace as tokens, so for it they are a corpus).
     const blank = join(dir, 'blank.txt');
     writeFileSync(blank, '\n \n\t\n');
-    const e = await rejection(trainTokenizer({ model: 'wordpiece', vocabSize: 1000, files: [blank] }));
+    const e = await rejection(
+      trainTokenizer({ model: 'wordpiece', vocabSize: 1000, files: [blank] }),
+    );
     expect(e.message).toContain('(3 sequences read)');
   });
 
   it('vocabSize below the alphabet plus the special tokens is INVALID_CONFIG with the numbers', () => {
-    const e = thrown(() => trainTokenizerSync({ model: 'wordpiece', vocabSize: 10, files: [good] }));
+    const e = thrown(() =>
+      trainTokenizerSync({ model: 'wordpiece', vocabSize: 10, files: [good] }),
+    );
     expect(e.code).toBe('INVALID_CONFIG');
-    expect(e.message).toMatch(/^vocabSize: WordPiece: vocab_size 10 is smaller than the 5 special tokens plus the \d+ chars/);
+    expect(e.message).toMatch(
+      /^vocabSize: WordPiece: vocab_size 10 is smaller than the 5 special tokens plus the \d+ chars/,
+    );
     const b = thrown(() => trainTokenizerSync({ model: 'bpe', vocabSize: 200, files: [good] }));
     expect(b.message).toContain('the 256 chars of the alphabet');
     const u = thrown(() => trainTokenizerSync({ model: 'unigram', vocabSize: 8, files: [good] }));
-    expect(u.message).toMatch(/Unigram: vocab_size 8 is smaller than the 3 special tokens plus the \d+ chars/);
+    expect(u.message).toMatch(
+      /Unigram: vocab_size 8 is smaller than the 3 special tokens plus the \d+ chars/,
+    );
     const z = thrown(() => trainTokenizerSync({ model: 'wordlevel', vocabSize: 0, files: [good] }));
     expect(z.message).toContain('vocabSize: expected a positive integer, found 0');
   });
 
   it('a missing file is FILE_NOT_READABLE naming it, before any counting', async () => {
     const missing = join(dir, 'nope.txt');
-    const e = await rejection(trainTokenizer({ model: 'bpe', vocabSize: 1000, files: [good, missing] }));
+    const e = await rejection(
+      trainTokenizer({ model: 'bpe', vocabSize: 1000, files: [good, missing] }),
+    );
     expect(e.code).toBe('FILE_NOT_READABLE');
     expect(e.message).toContain(`${missing}: cannot read file`);
     const d = thrown(() => trainTokenizerSync({ model: 'bpe', vocabSize: 1000, files: [dir] }));
@@ -72,8 +84,13 @@ describe('trainer bad input', () => {
 
   it('a non-UTF-8 file is INVALID_UTF8 with the byte offset', async () => {
     const latin1 = join(dir, 'latin1.txt');
-    writeFileSync(latin1, Buffer.concat([Buffer.from('caf'), Buffer.from([0xe9]), Buffer.from(' au lait\n')]));
-    const e = await rejection(trainTokenizer({ model: 'wordpiece', vocabSize: 1000, files: [latin1] }));
+    writeFileSync(
+      latin1,
+      Buffer.concat([Buffer.from('caf'), Buffer.from([0xe9]), Buffer.from(' au lait\n')]),
+    );
+    const e = await rejection(
+      trainTokenizer({ model: 'wordpiece', vocabSize: 1000, files: [latin1] }),
+    );
     expect(e.code).toBe('INVALID_UTF8');
     expect(e.message).toBe(`${latin1}: invalid UTF-8 at byte 3; expected a UTF-8 text file`);
   });
@@ -90,7 +107,12 @@ describe('trainer bad input', () => {
     expect(model.code).toBe('INVALID_JSON');
     expect(model.message).toContain('unknown variant `sentencepiece`');
     const crit = thrown(() =>
-      trainTokenizerSync({ model: 'wordpiece', vocabSize: 100, files: [good], criterion: 'best' as 'frequency' }),
+      trainTokenizerSync({
+        model: 'wordpiece',
+        vocabSize: 100,
+        files: [good],
+        criterion: 'best' as 'frequency',
+      }),
     );
     expect(crit.message).toContain("criterion: expected 'frequency' or 'likelihood', found 'best'");
     const none = thrown(() => trainTokenizerSync({ model: 'bpe', vocabSize: 100 }));

@@ -8,13 +8,27 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type TrainOptions, type TrainProgress, trainTokenizer, trainTokenizerSync } from '../index.js';
+import {
+  type TrainOptions,
+  type TrainProgress,
+  trainTokenizer,
+  trainTokenizerSync,
+} from '../index.js';
 
 const require = createRequire(import.meta.url);
 const hf = require('tokenizers') as typeof import('tokenizers');
 type HfTokenizer = InstanceType<typeof hf.Tokenizer>;
 
-const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'fixtures', 'tokenizers', 'trainers');
+const DIR = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  '..',
+  'fixtures',
+  'tokenizers',
+  'trainers',
+);
 const MODULES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'node_modules');
 
 interface Corpus {
@@ -38,7 +52,10 @@ const heldOut: string[] = corpus.held_out.flatMap((p) =>
     .split('\n')
     .filter((l) => l.trim().length > 0),
 );
-const heldOutWords = heldOut.reduce((n, l) => n + l.split(/\s+/).filter((w) => w.length > 0).length, 0);
+const heldOutWords = heldOut.reduce(
+  (n, l) => n + l.split(/\s+/).filter((w) => w.length > 0).length,
+  0,
+);
 
 function fixture(name: string): Json {
   return JSON.parse(readFileSync(join(DIR, `${name}.tokenizer.json`), 'utf8')) as Json;
@@ -77,7 +94,7 @@ function withoutModel(json: Json): Json {
 }
 
 const trained: Record<string, Json> = {};
-const specs: Record<string, TrainOptions> = {
+const specs = {
   bpe_bytelevel: { model: 'bpe', vocabSize: 2000, minFrequency: 2, files },
   bpe_char: {
     model: 'bpe',
@@ -91,7 +108,7 @@ const specs: Record<string, TrainOptions> = {
   wordpiece: { model: 'wordpiece', vocabSize: 2000, minFrequency: 2, files },
   wordlevel: { model: 'wordlevel', vocabSize: 2000, minFrequency: 2, files },
   unigram: { model: 'unigram', vocabSize: 2000, files },
-};
+} satisfies Record<string, TrainOptions>;
 
 beforeAll(async () => {
   for (const [name, spec] of Object.entries(specs)) {
@@ -169,7 +186,10 @@ describe('WordPieceTrainer', () => {
     const b = await encodeAll(theirs, sample);
     const same = a.filter((x, i) => {
       const y = b[i] ?? [];
-      return x.length === y.length && x.every((id, j) => ours.idToToken(id) === theirs.idToToken(y[j] ?? -1));
+      return (
+        x.length === y.length &&
+        x.every((id, j) => ours.idToToken(id) === theirs.idToToken(y[j] ?? -1))
+      );
     }).length;
     // Vocabularies equal up to HF's tie jitter: (nearly) every line gets the same tokens.
     expect(same / sample.length).toBeGreaterThan(0.99);
@@ -207,7 +227,9 @@ describe('UnigramTrainer quality vs HF (SentencePiece algorithm)', () => {
     const tpw = await tokensPerWord(JSON.stringify(ours));
     const ref = reference.unigram?.tokens_per_word ?? 0;
     const common = overlap(vocabTokens(ours), vocabTokens(fixture('unigram')));
-    console.log(`Unigram vs HF: vocab overlap ${common}/2000, tokens/word ${tpw.toFixed(4)} vs ${ref}`);
+    console.log(
+      `Unigram vs HF: vocab overlap ${common}/2000, tokens/word ${tpw.toFixed(4)} vs ${ref}`,
+    );
     expect(vocabTokens(ours).length).toBe(2000);
     expect(Math.abs(tpw - ref) / ref).toBeLessThan(0.02);
     expect(common).toBeGreaterThan(1600);
@@ -215,7 +237,12 @@ describe('UnigramTrainer quality vs HF (SentencePiece algorithm)', () => {
   });
 
   it('byte fallback adds the 256 byte pieces after the specials', () => {
-    const t = trainTokenizerSync({ model: 'unigram', vocabSize: 600, byteFallback: true, files: files.slice(0, 10) });
+    const t = trainTokenizerSync({
+      model: 'unigram',
+      vocabSize: 600,
+      byteFallback: true,
+      files: files.slice(0, 10),
+    });
     const json = JSON.parse(t.json) as Json;
     const tokens = vocabTokens(json);
     expect(tokens.slice(3, 5)).toEqual(['<0x00>', '<0x01>']);

@@ -81,7 +81,14 @@ struct Word {
 impl Word {
     /// Merges every `(a, b)` into `new`, left to right; pushes `(pair, ±1)` changes of the
     /// neighbouring pairs, as HF's `Word::merge`.
-    fn merge(&mut self, a: u32, b: u32, new: u32, max_len: usize, changes: &mut Vec<(PairKey, i32)>) {
+    fn merge(
+        &mut self,
+        a: u32,
+        b: u32,
+        new: u32,
+        max_len: usize,
+        changes: &mut Vec<(PairKey, i32)>,
+    ) {
         let n = self.syms.len();
         if n < 2 {
             return;
@@ -175,7 +182,11 @@ impl Vocab {
 
 /// Chars of the corpus weighted by word count, plus `initial` with an infinite count, cut to the
 /// `limit` most frequent, returned in code point order.
-pub(crate) fn compute_alphabet(words: &WordCounts, initial: &[char], limit: Option<usize>) -> Vec<char> {
+pub(crate) fn compute_alphabet(
+    words: &WordCounts,
+    initial: &[char],
+    limit: Option<usize>,
+) -> Vec<char> {
     let mut freq: FxHashMap<char, u64> = FxHashMap::default();
     for (w, &c) in words {
         for ch in w.chars() {
@@ -201,7 +212,12 @@ pub(crate) fn compute_alphabet(words: &WordCounts, initial: &[char], limit: Opti
 }
 
 /// Checks that `vocab_size` leaves room for the special tokens and the alphabet.
-pub(crate) fn check_vocab_size(vocab_size: usize, specials: usize, alphabet: usize, model: &str) -> Result<()> {
+pub(crate) fn check_vocab_size(
+    vocab_size: usize,
+    specials: usize,
+    alphabet: usize,
+    model: &str,
+) -> Result<()> {
     if vocab_size < specials + alphabet {
         return Err(Error::InvalidConfig {
             field: "vocabSize".to_owned(),
@@ -250,7 +266,10 @@ pub fn train_bpe(words: &WordCounts, opts: &BpeOptions, progress: ProgressFn) ->
         let mut word = Word::default();
         let n = w.chars().count();
         for (i, ch) in w.chars().enumerate() {
-            if !vocab.token_to_id.contains_key(ch.encode_utf8(&mut buf) as &str) {
+            if !vocab
+                .token_to_id
+                .contains_key(ch.encode_utf8(&mut buf) as &str)
+            {
                 continue;
             }
             s.clear();
@@ -312,7 +331,11 @@ pub fn train_bpe(words: &WordCounts, opts: &BpeOptions, progress: ProgressFn) ->
         let count = pair_counts.get(&pair).copied().unwrap_or(0);
         if count > 0 {
             pos.sort_unstable();
-            queue.push(Entry { count: count as u64, pair, pos });
+            queue.push(Entry {
+                count: count as u64,
+                pair,
+                pos,
+            });
         }
     }
 
@@ -323,7 +346,11 @@ pub fn train_bpe(words: &WordCounts, opts: &BpeOptions, progress: ProgressFn) ->
     let mut changes: Vec<(PairKey, i32)> = Vec::new();
     let mut new_where: FxHashMap<PairKey, Vec<u32>> = FxHashMap::default();
     let mut last_report = 0usize;
-    progress(Progress { stage: "compute merges", current: 0, total: total_merges });
+    progress(Progress {
+        stage: "compute merges",
+        current: 0,
+        total: total_merges,
+    });
     while vocab.len() < target {
         let Some(mut top) = queue.pop() else { break };
         let current = pair_counts.get(&top.pair).copied().unwrap_or(0);
@@ -365,15 +392,27 @@ pub fn train_bpe(words: &WordCounts, opts: &BpeOptions, progress: ProgressFn) ->
         for (pair, pos) in new_where.drain() {
             let count = pair_counts.get(&pair).copied().unwrap_or(0);
             if count > 0 {
-                queue.push(Entry { count: count as u64, pair, pos });
+                queue.push(Entry {
+                    count: count as u64,
+                    pair,
+                    pos,
+                });
             }
         }
         if merges.len() - last_report >= 100 {
             last_report = merges.len();
-            progress(Progress { stage: "compute merges", current: merges.len() as u64, total: total_merges });
+            progress(Progress {
+                stage: "compute merges",
+                current: merges.len() as u64,
+                total: total_merges,
+            });
         }
     }
-    progress(Progress { stage: "compute merges", current: merges.len() as u64, total: total_merges });
+    progress(Progress {
+        stage: "compute merges",
+        current: merges.len() as u64,
+        total: total_merges,
+    });
 
     // HF keeps one rank per pair: the last time it was merged.
     let mut last_rank: FxHashMap<(u32, u32), usize> = FxHashMap::default();
@@ -385,7 +424,10 @@ pub fn train_bpe(words: &WordCounts, opts: &BpeOptions, progress: ProgressFn) ->
         .enumerate()
         .filter(|(rank, m)| last_rank.get(m) == Some(rank))
         .map(|(_, &(a, b))| {
-            (vocab.id_to_token[a as usize].clone(), vocab.id_to_token[b as usize].clone())
+            (
+                vocab.id_to_token[a as usize].clone(),
+                vocab.id_to_token[b as usize].clone(),
+            )
         })
         .collect();
 
@@ -410,30 +452,58 @@ mod tests {
     fn merges_most_frequent_pairs_with_hf_ids() {
         // HF's own unit test corpus and expectations (min_frequency 2).
         let words = wc(&[
-            ("roses", 1), ("are", 2), ("red", 1), ("voilets", 1), ("blue", 1), ("BERT", 1),
-            ("is", 2), ("big", 1), ("and", 1), ("so", 1), ("GPT-2", 1),
+            ("roses", 1),
+            ("are", 2),
+            ("red", 1),
+            ("voilets", 1),
+            ("blue", 1),
+            ("BERT", 1),
+            ("is", 2),
+            ("big", 1),
+            ("and", 1),
+            ("so", 1),
+            ("GPT-2", 1),
         ]);
         let opts = BpeOptions {
-            common: TrainerOptions { vocab_size: 30000, min_frequency: 2, ..Default::default() },
+            common: TrainerOptions {
+                vocab_size: 30000,
+                min_frequency: 2,
+                ..Default::default()
+            },
             ..Default::default()
         };
         let m = train_bpe(&words, &opts, &no_progress).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(&m.vocab[..3], &["-", "2", "B"]);
         assert_eq!(&m.vocab[22..], &["re", "are", "is"]);
-        let pairs: Vec<(&str, &str)> = m.merges.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let pairs: Vec<(&str, &str)> = m
+            .merges
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
         assert_eq!(pairs, vec![("r", "e"), ("a", "re"), ("i", "s")]);
     }
 
     #[test]
     fn max_token_length_caps_tokens() {
-        let words = wc(&[("singlelongtokenwithoutcasechange", 2), ("短字符串短字符串短字", 2), ("so", 2)]);
+        let words = wc(&[
+            ("singlelongtokenwithoutcasechange", 2),
+            ("短字符串短字符串短字", 2),
+            ("so", 2),
+        ]);
         let opts = BpeOptions {
-            common: TrainerOptions { vocab_size: 30000, ..Default::default() },
+            common: TrainerOptions {
+                vocab_size: 30000,
+                ..Default::default()
+            },
             max_token_length: Some(4),
             ..Default::default()
         };
         let m = train_bpe(&words, &opts, &no_progress).unwrap_or_else(|e| panic!("{e}"));
-        assert!(m.vocab.iter().all(|t| t.chars().count() <= 4), "{:?}", m.vocab);
+        assert!(
+            m.vocab.iter().all(|t| t.chars().count() <= 4),
+            "{:?}",
+            m.vocab
+        );
         assert!(m.vocab.len() > 20);
     }
 
@@ -448,7 +518,13 @@ mod tests {
             },
             ..Default::default()
         };
-        let err = train_bpe(&words, &opts, &no_progress).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.contains("vocab_size 3 is smaller than the 1 special tokens plus the 3 chars"), "{err}");
+        let err = train_bpe(&words, &opts, &no_progress)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("vocab_size 3 is smaller than the 1 special tokens plus the 3 chars"),
+            "{err}"
+        );
     }
 }

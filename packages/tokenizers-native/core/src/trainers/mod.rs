@@ -25,7 +25,7 @@ pub use unigram::{train_unigram, UnigramModel, UnigramOptions};
 pub use wordlevel::train_wordlevel;
 pub use wordpiece::{train_wordpiece, WordPieceCriterion, WordPieceOptions};
 pub use words::{
-    byte_level_alphabet, count_sequences, no_progress, PrependScheme, PreTokenization, Progress,
+    byte_level_alphabet, count_sequences, no_progress, PreTokenization, PrependScheme, Progress,
     ProgressFn, WordCounter, WordCounts, WordSplitter,
 };
 
@@ -126,13 +126,22 @@ impl TrainSpec {
     }
 
     fn validate(&self) -> Result<()> {
-        let bad = |field: &str, message: String| Error::InvalidConfig { field: field.to_owned(), message };
+        let bad = |field: &str, message: String| Error::InvalidConfig {
+            field: field.to_owned(),
+            message,
+        };
         if self.vocab_size == 0 {
-            return Err(bad("vocabSize", "expected a positive vocabulary size, found 0".into()));
+            return Err(bad(
+                "vocabSize",
+                "expected a positive vocabulary size, found 0".into(),
+            ));
         }
         if let Some(f) = self.shrinking_factor {
             if !(f > 0.0 && f < 1.0) {
-                return Err(bad("shrinkingFactor", format!("expected a number in (0, 1), found {f}")));
+                return Err(bad(
+                    "shrinkingFactor",
+                    format!("expected a number in (0, 1), found {f}"),
+                ));
             }
         }
         if self.n_sub_iterations == Some(0) {
@@ -143,12 +152,18 @@ impl TrainSpec {
         }
         if let Some(c) = &self.criterion {
             if c != "frequency" && c != "likelihood" {
-                return Err(bad("criterion", format!("expected 'frequency' or 'likelihood', found '{c}'")));
+                return Err(bad(
+                    "criterion",
+                    format!("expected 'frequency' or 'likelihood', found '{c}'"),
+                ));
             }
         }
         if let Some(chars) = &self.initial_alphabet {
             if let Some(s) = chars.iter().find(|s| s.chars().count() != 1) {
-                return Err(bad("initialAlphabet", format!("expected single chars, found '{s}'")));
+                return Err(bad(
+                    "initialAlphabet",
+                    format!("expected single chars, found '{s}'"),
+                ));
             }
         }
         Ok(())
@@ -196,7 +211,9 @@ impl TrainSpec {
             },
         };
         let pre = match &self.pre_tokenizer {
-            Some(v) => PreTokenization::Core(PreTokenizerWrapper::from_value(v.clone(), "preTokenizer")?),
+            Some(v) => {
+                PreTokenization::Core(PreTokenizerWrapper::from_value(v.clone(), "preTokenizer")?)
+            }
             None => match self.model {
                 ModelKind::Bpe if self.is_byte_level() => PreTokenization::ByteLevel {
                     add_prefix_space: self.add_prefix_space.unwrap_or(false),
@@ -206,7 +223,9 @@ impl TrainSpec {
                     prepend_scheme: PrependScheme::Always,
                     split: true,
                 },
-                _ => PreTokenization::Core(PreTokenizerWrapper::BertPreTokenizer(BertPreTokenizer::default())),
+                _ => PreTokenization::Core(PreTokenizerWrapper::BertPreTokenizer(
+                    BertPreTokenizer::default(),
+                )),
             },
         };
         Ok(WordSplitter::new(normalizer, pre))
@@ -244,8 +263,15 @@ impl TrainSpec {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Trained {
     Bpe(BpeModel),
-    WordPiece { vocab: Vec<String>, unk_token: String, continuing_subword_prefix: String },
-    WordLevel { vocab: Vec<String>, unk_token: String },
+    WordPiece {
+        vocab: Vec<String>,
+        unk_token: String,
+        continuing_subword_prefix: String,
+    },
+    WordLevel {
+        vocab: Vec<String>,
+        unk_token: String,
+    },
     Unigram(UnigramModel),
 }
 
@@ -278,7 +304,10 @@ pub fn train(spec: &TrainSpec, words: &WordCounts, progress: ProgressFn) -> Resu
                 Some("likelihood") => WordPieceCriterion::Likelihood,
                 _ => WordPieceCriterion::Frequency,
             };
-            let prefix = spec.continuing_subword_prefix.clone().unwrap_or_else(|| "##".into());
+            let prefix = spec
+                .continuing_subword_prefix
+                .clone()
+                .unwrap_or_else(|| "##".into());
             let opts = WordPieceOptions {
                 common,
                 continuing_subword_prefix: prefix.clone(),
@@ -315,7 +344,11 @@ pub fn train(spec: &TrainSpec, words: &WordCounts, progress: ProgressFn) -> Resu
 }
 
 /// Counts the words of `files` and trains: the whole run for the CLI and `trainTokenizerSync`.
-pub fn train_files<P: AsRef<str>>(spec: &TrainSpec, files: &[P], progress: ProgressFn) -> Result<Trained> {
+pub fn train_files<P: AsRef<str>>(
+    spec: &TrainSpec,
+    files: &[P],
+    progress: ProgressFn,
+) -> Result<Trained> {
     if files.is_empty() {
         return Err(Error::InvalidConfig {
             field: "files".to_owned(),

@@ -50,7 +50,9 @@ fn from_value(v: &serde_json::Value) -> J {
         serde_json::Value::Number(n) => J::Num(n.to_string()),
         serde_json::Value::String(x) => J::Str(x.clone()),
         serde_json::Value::Array(a) => J::Arr(a.iter().map(from_value).collect()),
-        serde_json::Value::Object(o) => J::Obj(o.iter().map(|(k, v)| (k.clone(), from_value(v))).collect()),
+        serde_json::Value::Object(o) => {
+            J::Obj(o.iter().map(|(k, v)| (k.clone(), from_value(v))).collect())
+        }
     }
 }
 
@@ -101,14 +103,27 @@ fn metaspace(replacement: char, scheme: PrependScheme, split: bool) -> J {
     obj(vec![
         ("type", s("Metaspace")),
         ("replacement", J::Str(replacement.to_string())),
-        ("prepend_scheme", s(if scheme == PrependScheme::Always { "always" } else { "never" })),
+        (
+            "prepend_scheme",
+            s(if scheme == PrependScheme::Always {
+                "always"
+            } else {
+                "never"
+            }),
+        ),
         ("split", J::Bool(split)),
     ])
 }
 
 /// `{"token": id, ...}` in id order.
 fn vocab_map(vocab: &[String]) -> J {
-    J::Obj(vocab.iter().enumerate().map(|(i, t)| (t.clone(), num(i))).collect())
+    J::Obj(
+        vocab
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), num(i)))
+            .collect(),
+    )
 }
 
 /// The `tokenizer.json` text for `trained`, trained as `spec` says.
@@ -137,19 +152,33 @@ pub fn tokenizer_json(spec: &TrainSpec, trained: &Trained) -> Result<String> {
 
     // 2. normalizer and pre-tokenizer: what the words were counted with.
     let normalizer = match &splitter.normalizer {
-        Some(n) => from_value(&serde_json::from_str(&n.to_json()).unwrap_or(serde_json::Value::Null)),
+        Some(n) => {
+            from_value(&serde_json::from_str(&n.to_json()).unwrap_or(serde_json::Value::Null))
+        }
         None => J::Null,
     };
     let pre_tokenizer = match &splitter.pre_tokenization {
-        PreTokenization::Core(p) => from_value(&serde_json::from_str(&p.to_json()).unwrap_or(serde_json::Value::Null)),
+        PreTokenization::Core(p) => {
+            from_value(&serde_json::from_str(&p.to_json()).unwrap_or(serde_json::Value::Null))
+        }
         PreTokenization::ByteLevel { add_prefix_space } => byte_level(*add_prefix_space, true),
-        PreTokenization::Metaspace { replacement, prepend_scheme, split } => metaspace(*replacement, *prepend_scheme, *split),
+        PreTokenization::Metaspace {
+            replacement,
+            prepend_scheme,
+            split,
+        } => metaspace(*replacement, *prepend_scheme, *split),
         PreTokenization::None => J::Null,
     };
 
     // 3. post-processor and decoder of the family.
     let (post_processor, decoder) = match (spec.model, trained) {
-        (ModelKind::Wordpiece, Trained::WordPiece { continuing_subword_prefix, .. }) => {
+        (
+            ModelKind::Wordpiece,
+            Trained::WordPiece {
+                continuing_subword_prefix,
+                ..
+            },
+        ) => {
             let pp = match (id_of("[CLS]"), id_of("[SEP]")) {
                 (Some(cls), Some(sep)) => template_processing(cls, sep),
                 _ => J::Null,
@@ -173,9 +202,11 @@ pub fn tokenizer_json(spec: &TrainSpec, trained: &Trained) -> Result<String> {
             }
         }
         (ModelKind::Unigram, _) => match &splitter.pre_tokenization {
-            PreTokenization::Metaspace { replacement, prepend_scheme, split } => {
-                (J::Null, metaspace(*replacement, *prepend_scheme, *split))
-            }
+            PreTokenization::Metaspace {
+                replacement,
+                prepend_scheme,
+                split,
+            } => (J::Null, metaspace(*replacement, *prepend_scheme, *split)),
             _ => (J::Null, J::Null),
         },
         _ => (J::Null, J::Null),
@@ -183,7 +214,11 @@ pub fn tokenizer_json(spec: &TrainSpec, trained: &Trained) -> Result<String> {
 
     // 4. the model.
     let model = match trained {
-        Trained::WordPiece { vocab, unk_token, continuing_subword_prefix } => obj(vec![
+        Trained::WordPiece {
+            vocab,
+            unk_token,
+            continuing_subword_prefix,
+        } => obj(vec![
             ("type", s("WordPiece")),
             ("unk_token", s(unk_token)),
             ("continuing_subword_prefix", s(continuing_subword_prefix)),
@@ -197,24 +232,47 @@ pub fn tokenizer_json(spec: &TrainSpec, trained: &Trained) -> Result<String> {
         ]),
         Trained::Bpe(m) => {
             let opt = |o: &Option<String>| o.as_deref().map_or(J::Null, s);
-            let unk = if spec.is_byte_level() { None } else { spec.unk_token().filter(|u| id_of(u).is_some()) };
+            let unk = if spec.is_byte_level() {
+                None
+            } else {
+                spec.unk_token().filter(|u| id_of(u).is_some())
+            };
             obj(vec![
                 ("type", s("BPE")),
                 ("dropout", J::Null),
                 ("unk_token", opt(&unk)),
-                ("continuing_subword_prefix", opt(&m.continuing_subword_prefix)),
+                (
+                    "continuing_subword_prefix",
+                    opt(&m.continuing_subword_prefix),
+                ),
                 ("end_of_word_suffix", opt(&m.end_of_word_suffix)),
                 ("fuse_unk", J::Bool(false)),
                 ("byte_fallback", J::Bool(false)),
                 ("ignore_merges", J::Bool(false)),
                 ("vocab", vocab_map(&m.vocab)),
-                ("merges", J::Arr(m.merges.iter().map(|(a, b)| J::Arr(vec![s(a), s(b)])).collect())),
+                (
+                    "merges",
+                    J::Arr(
+                        m.merges
+                            .iter()
+                            .map(|(a, b)| J::Arr(vec![s(a), s(b)]))
+                            .collect(),
+                    ),
+                ),
             ])
         }
         Trained::Unigram(m) => obj(vec![
             ("type", s("Unigram")),
             ("unk_id", m.unk_id.map_or(J::Null, num)),
-            ("vocab", J::Arr(m.pieces.iter().map(|(p, sc)| J::Arr(vec![s(p), float(*sc)])).collect())),
+            (
+                "vocab",
+                J::Arr(
+                    m.pieces
+                        .iter()
+                        .map(|(p, sc)| J::Arr(vec![s(p), float(*sc)]))
+                        .collect(),
+                ),
+            ),
             ("byte_fallback", J::Bool(m.byte_fallback)),
         ]),
     };
@@ -236,18 +294,47 @@ pub fn tokenizer_json(spec: &TrainSpec, trained: &Trained) -> Result<String> {
 }
 
 fn template_processing(cls: usize, sep: usize) -> J {
-    let special = |id: &str, type_id: u32| obj(vec![("SpecialToken", obj(vec![("id", s(id)), ("type_id", num(type_id))]))]);
-    let seq = |id: &str, type_id: u32| obj(vec![("Sequence", obj(vec![("id", s(id)), ("type_id", num(type_id))]))]);
+    let special = |id: &str, type_id: u32| {
+        obj(vec![(
+            "SpecialToken",
+            obj(vec![("id", s(id)), ("type_id", num(type_id))]),
+        )])
+    };
+    let seq = |id: &str, type_id: u32| {
+        obj(vec![(
+            "Sequence",
+            obj(vec![("id", s(id)), ("type_id", num(type_id))]),
+        )])
+    };
     let entry = |t: &str, id: usize| {
-        obj(vec![("id", s(t)), ("ids", J::Arr(vec![num(id)])), ("tokens", J::Arr(vec![s(t)]))])
+        obj(vec![
+            ("id", s(t)),
+            ("ids", J::Arr(vec![num(id)])),
+            ("tokens", J::Arr(vec![s(t)])),
+        ])
     };
     obj(vec![
         ("type", s("TemplateProcessing")),
-        ("single", J::Arr(vec![special("[CLS]", 0), seq("A", 0), special("[SEP]", 0)])),
+        (
+            "single",
+            J::Arr(vec![special("[CLS]", 0), seq("A", 0), special("[SEP]", 0)]),
+        ),
         (
             "pair",
-            J::Arr(vec![special("[CLS]", 0), seq("A", 0), special("[SEP]", 0), seq("B", 1), special("[SEP]", 1)]),
+            J::Arr(vec![
+                special("[CLS]", 0),
+                seq("A", 0),
+                special("[SEP]", 0),
+                seq("B", 1),
+                special("[SEP]", 1),
+            ]),
         ),
-        ("special_tokens", obj(vec![("[CLS]", entry("[CLS]", cls)), ("[SEP]", entry("[SEP]", sep))])),
+        (
+            "special_tokens",
+            obj(vec![
+                ("[CLS]", entry("[CLS]", cls)),
+                ("[SEP]", entry("[SEP]", sep)),
+            ]),
+        ),
     ])
 }

@@ -121,11 +121,17 @@ impl Trie {
             let mut node = 0u32;
             for (j, &c) in chars[i..n].iter().enumerate() {
                 let k = (u64::from(node) << 32) | u64::from(c as u32);
-                let Some(&next) = self.trans.get(&k) else { break };
+                let Some(&next) = self.trans.get(&k) else {
+                    break;
+                };
                 node = next;
                 let seed = self.piece[next as usize];
                 if seed > 0 {
-                    out.push(Match { start: i as u16, len: (j + 1) as u16, seed: seed as u32 });
+                    out.push(Match {
+                        start: i as u16,
+                        len: (j + 1) as u16,
+                        seed: seed as u32,
+                    });
                 }
             }
         }
@@ -160,7 +166,11 @@ impl<'a> Model<'a> {
             trie,
             pieces,
             piece_of_seed,
-            unk_score: if min.is_finite() { min - UNK_PENALTY } else { -UNK_PENALTY },
+            unk_score: if min.is_finite() {
+                min - UNK_PENALTY
+            } else {
+                -UNK_PENALTY
+            },
         }
     }
 
@@ -197,7 +207,12 @@ impl<'a> Model<'a> {
     }
 
     /// Best segmentation of `chars` (node indices into `nodes`), skipping node `skip`.
-    fn viterbi(&self, n: usize, nodes: &[(u32, u32, u32, f64)], skip: Option<usize>) -> Option<Vec<usize>> {
+    fn viterbi(
+        &self,
+        n: usize,
+        nodes: &[(u32, u32, u32, f64)],
+        skip: Option<usize>,
+    ) -> Option<Vec<usize>> {
         let mut best = vec![f64::NEG_INFINITY; n + 1];
         let mut back = vec![usize::MAX; n + 1];
         best[0] = 0.0;
@@ -248,7 +263,8 @@ fn digamma(mut x: f64) -> f64 {
     let xx = 1.0 / x;
     let xx2 = xx * xx;
     let xx4 = xx2 * xx2;
-    result + x.ln() + xx2 / 24.0 - 7.0 / 960.0 * xx4 + 31.0 / 8064.0 * xx4 * xx2 - 127.0 / 30720.0 * xx4 * xx4
+    result + x.ln() + xx2 / 24.0 - 7.0 / 960.0 * xx4 + 31.0 / 8064.0 * xx4 * xx2
+        - 127.0 / 30720.0 * xx4 * xx4
 }
 
 /// Per-substring statistics for the seed search.
@@ -278,15 +294,21 @@ fn seed_pieces(sentences: &[(Vec<char>, u64)], opts: &UnigramOptions) -> Vec<(Ve
     // length, not all substrings of the corpus.
     let mut alive: Vec<Vec<u8>> = sentences
         .iter()
-        .map(|(s, _)| s.iter().map(|ch| u8::from(chars.get(ch).copied().unwrap_or(0) >= 2)).collect())
+        .map(|(s, _)| {
+            s.iter()
+                .map(|ch| u8::from(chars.get(ch).copied().unwrap_or(0) >= 2))
+                .collect()
+        })
         .collect();
     let budget = opts.seed_size.saturating_sub(chars.len());
     // Min-heap of the best `budget` (score, substring), ties as SentencePiece's sort.
-    let mut best: std::collections::BinaryHeap<std::cmp::Reverse<(u64, &[char])>> = Default::default();
+    let mut best: std::collections::BinaryHeap<std::cmp::Reverse<(u64, &[char])>> =
+        Default::default();
     let chunk = (sentences.len() / 16).max(1024);
     for len in 2..=max_len.min(u8::MAX as usize) {
         let l8 = len as u8;
-        let candidate = |al: &[u8], i: usize| al[i] + 1 == l8 && al.get(i + 1).is_some_and(|&a| a + 1 >= l8);
+        let candidate =
+            |al: &[u8], i: usize| al[i] + 1 == l8 && al.get(i + 1).is_some_and(|&a| a + 1 >= l8);
         // 1. Count this length's candidates (all cores, merged).
         let counts: FxHashMap<&[char], SubStat> = sentences
             .par_chunks(chunk)
@@ -300,14 +322,25 @@ fn seed_pieces(sentences: &[(Vec<char>, u64)], opts: &UnigramOptions) -> Vec<(Ve
                             continue;
                         }
                         let sub = &s[i..i + len];
-                        let right = if i + len == n { BOUNDARY } else { s[i + len] as u32 };
+                        let right = if i + len == n {
+                            BOUNDARY
+                        } else {
+                            s[i + len] as u32
+                        };
                         match m.get_mut(sub) {
                             Some(st) => {
                                 st.freq += c;
                                 st.right_multi |= st.right != right;
                             }
                             None => {
-                                m.insert(sub, SubStat { freq: *c, right, right_multi: false });
+                                m.insert(
+                                    sub,
+                                    SubStat {
+                                        freq: *c,
+                                        right,
+                                        right_multi: false,
+                                    },
+                                );
                             }
                         }
                     }
@@ -315,7 +348,11 @@ fn seed_pieces(sentences: &[(Vec<char>, u64)], opts: &UnigramOptions) -> Vec<(Ve
                 m
             })
             .reduce(FxHashMap::default, |mut a, b| {
-                let (mut a, b) = if a.len() >= b.len() { (a, b) } else { (b, std::mem::take(&mut a)) };
+                let (mut a, b) = if a.len() >= b.len() {
+                    (a, b)
+                } else {
+                    (b, std::mem::take(&mut a))
+                };
                 for (k, st) in b {
                     match a.get_mut(k) {
                         Some(x) => {
@@ -333,13 +370,17 @@ fn seed_pieces(sentences: &[(Vec<char>, u64)], opts: &UnigramOptions) -> Vec<(Ve
             break;
         }
         // 2. Frequent positions grow by one char.
-        sentences.par_iter().zip(alive.par_iter_mut()).for_each(|((s, _), al)| {
-            for i in 0..s.len().saturating_sub(len - 1) {
-                if candidate(al, i) && counts.get(&s[i..i + len]).is_some_and(|st| st.freq >= 2) {
-                    al[i] = l8;
+        sentences
+            .par_iter()
+            .zip(alive.par_iter_mut())
+            .for_each(|((s, _), al)| {
+                for i in 0..s.len().saturating_sub(len - 1) {
+                    if candidate(al, i) && counts.get(&s[i..i + len]).is_some_and(|st| st.freq >= 2)
+                    {
+                        al[i] = l8;
+                    }
                 }
-            }
-        });
+            });
         // 3. Right-branching repeats are seed candidates, scored freq * length.
         for (k, st) in counts {
             if st.freq >= 2 && st.right_multi && budget > 0 {
@@ -359,7 +400,10 @@ fn seed_pieces(sentences: &[(Vec<char>, u64)], opts: &UnigramOptions) -> Vec<(Ve
 
     let mut chars: Vec<(u64, char)> = chars.into_iter().map(|(c, f)| (f, c)).collect();
     chars.sort_unstable_by(|a, b| b.cmp(a));
-    let mut seeds: Vec<(Vec<char>, f64)> = chars.into_iter().map(|(f, c)| (vec![c], f as f64)).collect();
+    let mut seeds: Vec<(Vec<char>, f64)> = chars
+        .into_iter()
+        .map(|(f, c)| (vec![c], f as f64))
+        .collect();
     for (score, s) in ranked {
         if seeds.len() >= opts.seed_size {
             break;
@@ -374,7 +418,11 @@ fn seed_pieces(sentences: &[(Vec<char>, u64)], opts: &UnigramOptions) -> Vec<(Ve
 }
 
 /// E-step: expected count of each piece, and the objective (negative mean log likelihood).
-fn e_step(model: &Model, sentences: &[(Vec<char>, u64)], matches: &[Vec<Match>]) -> (Vec<f64>, f64) {
+fn e_step(
+    model: &Model,
+    sentences: &[(Vec<char>, u64)],
+    matches: &[Vec<Match>],
+) -> (Vec<f64>, f64) {
     let total: f64 = sentences.iter().map(|s| s.1 as f64).sum();
     let size = model.pieces.len();
     let chunk = (sentences.len() / 32).max(256);
@@ -407,7 +455,8 @@ fn e_step(model: &Model, sentences: &[(Vec<char>, u64)], matches: &[Vec<Match>])
                 }
                 let z = alpha[n];
                 for &(st, e, id, score) in nodes.iter() {
-                    expected[id as usize] += freq * (alpha[st as usize] + score + beta[e as usize] - z).exp();
+                    expected[id as usize] +=
+                        freq * (alpha[st as usize] + score + beta[e as usize] - z).exp();
                 }
                 obj -= freq * z / total;
             }
@@ -532,7 +581,11 @@ fn prune(
             new_pieces.push(pieces[id]);
             continue;
         }
-        let f: f64 = inverted[id].iter().map(|&n| sentences[n as usize].1 as f64).sum::<f64>() / vsum;
+        let f: f64 = inverted[id]
+            .iter()
+            .map(|&n| sentences[n as usize].1 as f64)
+            .sum::<f64>()
+            / vsum;
         if f == 0.0 || f.is_nan() {
             continue;
         }
@@ -563,7 +616,11 @@ fn prune(
 }
 
 /// Trains a Unigram model on `words` (see the module doc).
-pub fn train_unigram(words: &WordCounts, opts: &UnigramOptions, progress: ProgressFn) -> Result<UnigramModel> {
+pub fn train_unigram(
+    words: &WordCounts,
+    opts: &UnigramOptions,
+    progress: ProgressFn,
+) -> Result<UnigramModel> {
     // Special tokens, with the unk token first when it is not one of them.
     let mut specials: Vec<String> = opts.special_tokens.clone();
     let unk_id = match &opts.unk_token {
@@ -585,7 +642,10 @@ pub fn train_unigram(words: &WordCounts, opts: &UnigramOptions, progress: Progre
         .map(|(w, &c)| (w.chars().filter(|&ch| ch != '\0').collect::<Vec<char>>(), c))
         .filter(|(w, _)| !w.is_empty())
         .collect();
-    let mut required: Vec<char> = sentences.iter().flat_map(|(s, _)| s.iter().copied()).collect();
+    let mut required: Vec<char> = sentences
+        .iter()
+        .flat_map(|(s, _)| s.iter().copied())
+        .collect();
     required.extend(opts.initial_alphabet.iter().copied());
     required.par_sort_unstable();
     required.dedup();
@@ -607,7 +667,11 @@ pub fn train_unigram(words: &WordCounts, opts: &UnigramOptions, progress: Progre
     let target = budget as usize;
 
     // 1. Seeds, behind the unknown piece (id 0, never matched by text).
-    progress(Progress { stage: "seed pieces", current: 0, total: 1 });
+    progress(Progress {
+        stage: "seed pieces",
+        current: 0,
+        total: 1,
+    });
     let mut seeds: Vec<Vec<char>> = vec![Vec::new()];
     let mut pieces: Vec<(u32, f64)> = vec![(0, f64::NAN)];
     for (chars, score) in seed_pieces(&sentences, opts) {
@@ -625,12 +689,21 @@ pub fn train_unigram(words: &WordCounts, opts: &UnigramOptions, progress: Progre
             m
         })
         .collect();
-    progress(Progress { stage: "seed pieces", current: 1, total: 1 });
+    progress(Progress {
+        stage: "seed pieces",
+        current: 1,
+        total: 1,
+    });
 
     // 2-3. EM rounds and pruning.
-    let inner = UnigramOptions { vocab_size: target, ..opts.clone() };
+    let inner = UnigramOptions {
+        vocab_size: target,
+        ..opts.clone()
+    };
     let desired = target * 11 / 10;
-    let rounds = (((desired as f64).ln() - (pieces.len() as f64).ln()) / opts.shrinking_factor.ln()).max(0.0) as u64 + 1;
+    let rounds = (((desired as f64).ln() - (pieces.len() as f64).ln()) / opts.shrinking_factor.ln())
+        .max(0.0) as u64
+        + 1;
     let total = rounds * opts.n_sub_iterations as u64;
     let mut done = 0u64;
     let mut model = Model::new(&seeds, &trie, pieces);
@@ -639,14 +712,22 @@ pub fn train_unigram(words: &WordCounts, opts: &UnigramOptions, progress: Progre
             let (expected, _objective) = e_step(&model, &sentences, &matches);
             model = Model::new(&seeds, &trie, m_step(&model.pieces, &expected));
             done += 1;
-            progress(Progress { stage: "EM", current: done.min(total), total });
+            progress(Progress {
+                stage: "EM",
+                current: done.min(total),
+                total,
+            });
         }
         if model.pieces.len() <= desired {
             break;
         }
         model = Model::new(&seeds, &trie, prune(&model, &sentences, &matches, &inner));
     }
-    progress(Progress { stage: "EM", current: total, total });
+    progress(Progress {
+        stage: "EM",
+        current: total,
+        total,
+    });
 
     // 4. Finalize: required chars, then best scores.
     let min_score = model.unk_score + UNK_PENALTY;
@@ -667,7 +748,10 @@ pub fn train_unigram(words: &WordCounts, opts: &UnigramOptions, progress: Progre
         };
         finals.push((s, score));
     }
-    let mut rest: Vec<(String, f64)> = by_piece.into_iter().filter(|(p, _)| !specials.contains(p)).collect();
+    let mut rest: Vec<(String, f64)> = by_piece
+        .into_iter()
+        .filter(|(p, _)| !specials.contains(p))
+        .collect();
     rest.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let room = target.saturating_sub(finals.len());
     finals.extend(rest.into_iter().take(room));
@@ -699,7 +783,11 @@ mod tests {
 
     #[test]
     fn seeds_keep_maximal_repeats_only() {
-        let sentences = vec![("abcx".chars().collect(), 1u64), ("abcy".chars().collect(), 1), ("zabc".chars().collect(), 1)];
+        let sentences = vec![
+            ("abcx".chars().collect(), 1u64),
+            ("abcy".chars().collect(), 1),
+            ("zabc".chars().collect(), 1),
+        ];
         let seeds = seed_pieces(&sentences, &UnigramOptions::default());
         let names: Vec<String> = seeds.iter().map(|p| p.0.iter().collect()).collect();
         // "abc" occurs 3 times, followed by x, y and the word end: a suffix-tree node.
@@ -723,7 +811,11 @@ mod tests {
         };
         let m = train_unigram(&words, &opts, &no_progress).unwrap_or_else(|e| panic!("{e}"));
         // EM drops pieces expected less than half a time, so a tiny corpus may end below 24.
-        assert!(m.pieces.len() <= 24 && m.pieces.len() > 12, "{}", m.pieces.len());
+        assert!(
+            m.pieces.len() <= 24 && m.pieces.len() > 12,
+            "{}",
+            m.pieces.len()
+        );
         assert_eq!(m.unk_id, Some(1));
         assert_eq!(m.pieces[0].0, "<pad>");
         // "▁th" starts "▁the", "▁that": a multi-char seed that survives EM.

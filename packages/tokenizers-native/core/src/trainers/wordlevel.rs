@@ -41,10 +41,16 @@ mod tests {
 
     #[test]
     fn most_frequent_first_after_specials() {
-        let words: WordCounts = [("the", 25u64), ("roses", 22), ("are", 24), ("red", 12), ("blue", 16)]
-            .iter()
-            .map(|(w, c)| ((*w).to_owned(), *c))
-            .collect();
+        let words: WordCounts = [
+            ("the", 25u64),
+            ("roses", 22),
+            ("are", 24),
+            ("red", 12),
+            ("blue", 16),
+        ]
+        .iter()
+        .map(|(w, c)| ((*w).to_owned(), *c))
+        .collect();
         let opts = TrainerOptions {
             vocab_size: 4,
             min_frequency: 15,

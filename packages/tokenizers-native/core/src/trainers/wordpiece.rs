@@ -48,13 +48,22 @@ impl Default for WordPieceOptions {
 }
 
 /// Trains a WordPiece vocabulary (tokens in id order).
-pub fn train_wordpiece(words: &WordCounts, opts: &WordPieceOptions, progress: ProgressFn) -> Result<Vec<String>> {
+pub fn train_wordpiece(
+    words: &WordCounts,
+    opts: &WordPieceOptions,
+    progress: ProgressFn,
+) -> Result<Vec<String>> {
     match opts.criterion {
         WordPieceCriterion::Frequency => {
             // Checked here so the error names WordPiece (train_bpe checks it again).
             let c = &opts.common;
             let alphabet = compute_alphabet(words, &c.initial_alphabet, c.limit_alphabet);
-            check_vocab_size(c.vocab_size, c.special_tokens.len(), alphabet.len(), "WordPiece")?;
+            check_vocab_size(
+                c.vocab_size,
+                c.special_tokens.len(),
+                alphabet.len(),
+                "WordPiece",
+            )?;
             let bpe = BpeOptions {
                 common: opts.common.clone(),
                 continuing_subword_prefix: Some(opts.continuing_subword_prefix.clone()),
@@ -73,7 +82,11 @@ fn key(a: u32, b: u32) -> PairKey {
     (u64::from(a) << 32) | u64::from(b)
 }
 
-fn train_likelihood(words: &WordCounts, opts: &WordPieceOptions, progress: ProgressFn) -> Result<Vec<String>> {
+fn train_likelihood(
+    words: &WordCounts,
+    opts: &WordPieceOptions,
+    progress: ProgressFn,
+) -> Result<Vec<String>> {
     let common = &opts.common;
     let prefix = opts.continuing_subword_prefix.as_str();
     let mut vocab = Vocab::default();
@@ -96,7 +109,10 @@ fn train_likelihood(words: &WordCounts, opts: &WordPieceOptions, progress: Progr
         let n = w.chars().count();
         let mut syms = Vec::with_capacity(n);
         for (i, ch) in w.chars().enumerate() {
-            if !vocab.token_to_id.contains_key(ch.encode_utf8(&mut buf) as &str) {
+            if !vocab
+                .token_to_id
+                .contains_key(ch.encode_utf8(&mut buf) as &str)
+            {
                 continue;
             }
             s.clear();
@@ -148,11 +164,17 @@ fn train_likelihood(words: &WordCounts, opts: &WordPieceOptions, progress: Progr
             })
             .reduce_with(|x, y| {
                 let better = x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)).then(y.2.cmp(&x.2));
-                if better.is_ge() { x } else { y }
+                if better.is_ge() {
+                    x
+                } else {
+                    y
+                }
             });
         let Some((_, _, k)) = best else { break };
         let (a, b) = ((k >> 32) as u32, k as u32);
-        let part_b = vocab.id_to_token[b as usize].strip_prefix(prefix).unwrap_or(&vocab.id_to_token[b as usize]);
+        let part_b = vocab.id_to_token[b as usize]
+            .strip_prefix(prefix)
+            .unwrap_or(&vocab.id_to_token[b as usize]);
         let new_token = format!("{}{}", vocab.id_to_token[a as usize], part_b);
         let new_id = vocab.add(&new_token);
         if sym_freq.len() < vocab.len() {
@@ -206,10 +228,18 @@ fn train_likelihood(words: &WordCounts, opts: &WordPieceOptions, progress: Progr
         pair_freq.retain(|_, f| *f > 0);
         done += 1;
         if done % 100 == 0 {
-            progress(Progress { stage: "compute merges", current: done, total });
+            progress(Progress {
+                stage: "compute merges",
+                current: done,
+                total,
+            });
         }
     }
-    progress(Progress { stage: "compute merges", current: done, total });
+    progress(Progress {
+        stage: "compute merges",
+        current: done,
+        total,
+    });
     Ok(vocab.id_to_token)
 }
 
@@ -226,11 +256,17 @@ mod tests {
     fn frequency_mode_prefixes_continuations() {
         let words = wc(&[("hugging", 10), ("hug", 5), ("bugs", 3)]);
         let opts = WordPieceOptions {
-            common: TrainerOptions { vocab_size: 30, ..Default::default() },
+            common: TrainerOptions {
+                vocab_size: 30,
+                ..Default::default()
+            },
             ..Default::default()
         };
         let v = train_wordpiece(&words, &opts, &no_progress).unwrap_or_default();
-        assert!(v.contains(&"##u".to_owned()) && v.contains(&"h".to_owned()), "{v:?}");
+        assert!(
+            v.contains(&"##u".to_owned()) && v.contains(&"h".to_owned()),
+            "{v:?}"
+        );
         assert!(v.contains(&"hug".to_owned()), "{v:?}");
     }
 
@@ -239,15 +275,46 @@ mod tests {
         // "q" is always followed by "u": freq(qu)/(freq(q)freq(u)) beats the frequent "e e".
         let words = wc(&[("quee", 2), ("ee", 50), ("eel", 40), ("ue", 30)]);
         let opts = WordPieceOptions {
-            common: TrainerOptions { vocab_size: 0, ..Default::default() },
+            common: TrainerOptions {
+                vocab_size: 0,
+                ..Default::default()
+            },
             criterion: WordPieceCriterion::Likelihood,
             ..Default::default()
         };
         // Room for exactly one merge after the alphabet and the ## symbols.
-        let base = train_wordpiece(&words, &WordPieceOptions { common: TrainerOptions { vocab_size: 1000, ..Default::default() }, ..opts.clone() }, &no_progress).unwrap_or_default();
-        assert!(base.iter().position(|t| t == "q##u").is_some() || base.contains(&"qu".to_owned()), "{base:?}");
-        let symbols = base.iter().take_while(|t| t.chars().count() <= 3 && (t.len() == 1 || t.starts_with("##"))).count();
-        let one = train_wordpiece(&words, &WordPieceOptions { common: TrainerOptions { vocab_size: symbols + 1, ..Default::default() }, ..opts }, &no_progress).unwrap_or_default();
+        let base = train_wordpiece(
+            &words,
+            &WordPieceOptions {
+                common: TrainerOptions {
+                    vocab_size: 1000,
+                    ..Default::default()
+                },
+                ..opts.clone()
+            },
+            &no_progress,
+        )
+        .unwrap_or_default();
+        assert!(
+            base.iter().position(|t| t == "q##u").is_some() || base.contains(&"qu".to_owned()),
+            "{base:?}"
+        );
+        let symbols = base
+            .iter()
+            .take_while(|t| t.chars().count() <= 3 && (t.len() == 1 || t.starts_with("##")))
+            .count();
+        let one = train_wordpiece(
+            &words,
+            &WordPieceOptions {
+                common: TrainerOptions {
+                    vocab_size: symbols + 1,
+                    ..Default::default()
+                },
+                ..opts
+            },
+            &no_progress,
+        )
+        .unwrap_or_default();
         assert_eq!(one.last().map(String::as_str), Some("qu"), "{one:?}");
     }
 }

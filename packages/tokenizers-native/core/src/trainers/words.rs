@@ -169,7 +169,10 @@ impl WordSplitter {
                 {
                     s.push(*replacement);
                 }
-                s.extend(text.chars().map(|c| if c == ' ' { *replacement } else { c }));
+                s.extend(
+                    text.chars()
+                        .map(|c| if c == ' ' { *replacement } else { c }),
+                );
                 if !*split {
                     if !s.is_empty() {
                         emit(&s);
@@ -494,7 +497,10 @@ impl WordCounter {
         for p in paths {
             let path = p.as_ref();
             let mut file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
-            let size = file.metadata().map(|m| m.len() as usize).unwrap_or(BLOCK_BYTES);
+            let size = file
+                .metadata()
+                .map(|m| m.len() as usize)
+                .unwrap_or(BLOCK_BYTES);
             // `carry` holds the tail of the previous block after its last newline.
             let mut carry: Vec<u8> = Vec::new();
             let mut offset = 0usize; // file offset of carry[0]
@@ -502,9 +508,12 @@ impl WordCounter {
                 let mut block = std::mem::take(&mut carry);
                 let start_len = block.len();
                 // Small files get a buffer of their size (+1 to see the end), big ones blocks.
-                let want = BLOCK_BYTES.min(size.saturating_sub(offset + start_len) + 1).max(1);
+                let want = BLOCK_BYTES
+                    .min(size.saturating_sub(offset + start_len) + 1)
+                    .max(1);
                 block.resize(start_len + want, 0);
-                let n = read_full(&mut file, &mut block[start_len..]).map_err(|e| io_error(path, &e))?;
+                let n = read_full(&mut file, &mut block[start_len..])
+                    .map_err(|e| io_error(path, &e))?;
                 block.truncate(start_len + n);
                 let eof = n == 0;
                 let cut = if eof {
@@ -634,9 +643,14 @@ mod tests {
     use super::*;
 
     fn byte_level(text: &str) -> Vec<String> {
-        WordSplitter::new(None, PreTokenization::ByteLevel { add_prefix_space: false })
-            .words(text)
-            .unwrap_or_default()
+        WordSplitter::new(
+            None,
+            PreTokenization::ByteLevel {
+                add_prefix_space: false,
+            },
+        )
+        .words(text)
+        .unwrap_or_default()
     }
 
     #[test]
@@ -654,7 +668,9 @@ mod tests {
     #[test]
     fn bert_ascii_fast_path_equals_the_components() {
         let fast = WordSplitter::new(
-            Some(NormalizerWrapper::BertNormalizer(crate::normalizers::BertNormalizer::default())),
+            Some(NormalizerWrapper::BertNormalizer(
+                crate::normalizers::BertNormalizer::default(),
+            )),
             PreTokenization::Core(PreTokenizerWrapper::BertPreTokenizer(Default::default())),
         );
         for text in [
@@ -694,16 +710,22 @@ mod tests {
 
     #[test]
     fn counts_batches_and_reports_empty() {
-        let s = WordSplitter::new(None, PreTokenization::Metaspace {
-            replacement: '▁',
-            prepend_scheme: PrependScheme::Never,
-            split: true,
-        });
+        let s = WordSplitter::new(
+            None,
+            PreTokenization::Metaspace {
+                replacement: '▁',
+                prepend_scheme: PrependScheme::Never,
+                split: true,
+            },
+        );
         let mut c = WordCounter::new(s.clone());
         c.feed_batch(&["a b", "b"]).unwrap_or(());
         assert_eq!(c.counts().get("b"), Some(&1));
         assert_eq!(c.counts().get("▁b"), Some(&1));
         let empty = WordCounter::new(s);
-        assert!(matches!(empty.into_counts(), Err(Error::InvalidConfig { .. })));
+        assert!(matches!(
+            empty.into_counts(),
+            Err(Error::InvalidConfig { .. })
+        ));
     }
 }
