@@ -345,6 +345,30 @@ fn parse_normalizer(
     Ok(())
 }
 
+/// Which converter to mirror when turning a `.model` into a whole tokenizer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SentencePieceFlavour {
+    /// transformers' `AlbertTokenizer` (`albert_tokenizer_json`).
+    Albert(AlbertOptions),
+    /// transformers' model-agnostic converter (`tokenizer_json`); `legacy` is its default, true.
+    Generic { legacy: bool },
+}
+
+/// Loads a `.model` file as a [`crate::Tokenizer`], through the `tokenizer.json` transformers
+/// would write for it (so it saves back byte-identical). Errors name the file.
+pub fn tokenizer_from_file(
+    path: &str,
+    flavour: &SentencePieceFlavour,
+) -> crate::Result<crate::Tokenizer> {
+    let spm = SentencePieceModel::from_file(path)?;
+    let json = match flavour {
+        SentencePieceFlavour::Albert(opts) => spm.albert_tokenizer_json(opts),
+        SentencePieceFlavour::Generic { legacy } => spm.tokenizer_json(*legacy),
+    }
+    .map_err(|e| e.in_file(path))?;
+    crate::Tokenizer::from_json(&json, path)
+}
+
 impl SentencePieceModel {
     /// Parses the bytes of a `.model` file.
     pub fn from_bytes(buf: &[u8]) -> Result<Self, SentencePieceError> {
