@@ -198,10 +198,15 @@ function hf() {
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const runs = { adam: [], bare: [], trainer: [] };
 for (let r = 0; r < rounds; r++) {
-  runs.adam.push(await bareTfAdam());
-  runs.bare.push(await bareSameMath());
-  runs.trainer.push(await trainer());
+  // rotate the order each round so that no loop always runs first
+  const order = [
+    async () => runs.adam.push(await bareTfAdam()),
+    async () => runs.bare.push(await bareSameMath()),
+    async () => runs.trainer.push(await trainer()),
+  ];
+  for (let k = 0; k < order.length; k++) await order[(k + r) % order.length]();
 }
+if (process.env.BENCH_VERBOSE) console.log(JSON.stringify(runs));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const adamRate = median(runs.adam);
 const bareRate = median(runs.bare);

@@ -165,7 +165,6 @@ export class EarlyStoppingCallback implements TrainerCallback {
   readonly patience: number;
   readonly threshold: number;
   private counter = 0;
-  private best: number | null = null;
 
   constructor(options: EarlyStoppingOptions = {}) {
     this.patience = options.patience ?? 1;
@@ -199,7 +198,8 @@ export class EarlyStoppingCallback implements TrainerCallback {
     }
   };
 
-  onEvaluate = ({ args, control, metrics }: CallbackEvent): void => {
+  // As HF: compared with state.bestMetric, which the Trainer updates after onEvaluate.
+  onEvaluate = ({ args, state, control, metrics }: CallbackEvent): void => {
     const name = metricKey(args.metricForBestModel ?? 'loss');
     const value = metrics?.[name];
     if (value === undefined) {
@@ -209,11 +209,10 @@ export class EarlyStoppingCallback implements TrainerCallback {
       );
     }
     const greater = args.greaterIsBetter ?? !name.endsWith('loss');
+    const best = state.bestMetric;
     const improved =
-      this.best === null ||
-      (greater ? value - this.best > this.threshold : this.best - value > this.threshold);
+      best === null || (greater ? value - best > this.threshold : best - value > this.threshold);
     if (improved) {
-      this.best = value;
       this.counter = 0;
     } else {
       this.counter += 1;
@@ -221,14 +220,17 @@ export class EarlyStoppingCallback implements TrainerCallback {
     if (this.counter >= this.patience) control.shouldTrainingStop = true;
   };
 
+  /** HF's stateful_callbacks entry: {args, attributes}. */
   getState(): unknown {
-    return { patience_counter: this.counter, best: this.best };
+    return {
+      args: { early_stopping_patience: this.patience, early_stopping_threshold: this.threshold },
+      attributes: { early_stopping_patience_counter: this.counter },
+    };
   }
 
   setState(state: unknown): void {
-    const s = state as { patience_counter?: number; best?: number | null } | null;
-    this.counter = s?.patience_counter ?? 0;
-    this.best = s?.best ?? null;
+    const s = state as { attributes?: { early_stopping_patience_counter?: number } } | null;
+    this.counter = s?.attributes?.early_stopping_patience_counter ?? 0;
   }
 }
 

@@ -31,13 +31,7 @@ import {
 import { TrainerError } from './errors.js';
 import { type FineTuningStrategy, selectTrainableParameters } from './freezing.js';
 import type { ModelInputs, ModelOutput, SavableTokenizer, TrainableModel } from './model_types.js';
-import {
-  AdamW,
-  clipGradNorm,
-  getScheduler,
-  globalGradNorm,
-  type LRScheduler,
-} from './optimization.js';
+import { AdamW, clipGradNorm, getScheduler, type LRScheduler } from './optimization.js';
 import { Rng } from './rng.js';
 import { TrainingArguments, type TrainingArgumentsInit } from './training_args.js';
 
@@ -416,15 +410,14 @@ export class Trainer {
             }
             const grads = acc as Map<string, tf.Tensor>;
             // Clip (or only measure) the global norm.
+            // (HF logs grad_norm only when it clips.)
             let used = grads;
             if (args.maxGradNorm > 0) {
               const clipped = clipGradNorm(grads, args.maxGradNorm);
               used = clipped.grads;
               lastGradNorm = clipped.totalNorm;
-            } else {
-              lastGradNorm = globalGradNorm(grads);
             }
-            if (!Number.isFinite(lastGradNorm)) {
+            if (lastGradNorm !== undefined && !Number.isFinite(lastGradNorm)) {
               if (used !== grads) for (const g of used.values()) g.dispose();
               throw new TrainerError(
                 'NON_FINITE_LOSS',

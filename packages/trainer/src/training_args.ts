@@ -60,7 +60,7 @@ export interface TrainingArgumentsInit {
   loggingSteps?: number;
   /** Log the first optimizer step too. Default false. */
   loggingFirstStep?: boolean;
-  /** Seeds the data order, the collators and the model initialisation helpers. Default 42. */
+  /** Seeds the training data order (a permutation per epoch from seed and epoch). Default 42. */
   seed?: number;
   /** Reload the best checkpoint after training. Default false. */
   loadBestModelAtEnd?: boolean;

@@ -153,4 +153,58 @@ describe('BERT end to end on real sentences', () => {
     trainer.dispose();
     model.dispose();
   });
+
+  it('resumes a real BERT from its checkpoint with the same loss curve (no dropout)', async () => {
+    const all = sentimentSentences().slice(0, 320);
+    const wp = new TinyWordPiece(all.map((s) => s.text));
+    const rows = all.map((s) => ({
+      input_ids: [CLS, ...wp.encode(s.text).slice(0, 30), SEP],
+      label: s.label,
+    }));
+    const config = () =>
+      tinyBert(wp.vocab.length, {
+        num_labels: 2,
+        hidden_dropout_prob: 0,
+        attention_probs_dropout_prob: 0,
+      });
+    const dir = join(root, 'resume');
+    const args = {
+      outputDir: dir,
+      maxSteps: 8,
+      perDeviceTrainBatchSize: 16,
+      learningRate: 1e-3,
+      warmupSteps: 2,
+      weightDecay: 0.01,
+      loggingSteps: 1,
+      saveSteps: 4,
+      logLevel: 'warning' as const,
+      disableTqdm: true,
+    };
+    const a = new BertForSequenceClassification(config());
+    const ta = new Trainer({ model: a, args, trainDataset: rows });
+    await ta.train();
+    const lossesA = ta.state.logHistory.filter((h) => 'loss' in h).map((h) => h.loss as number);
+    const b = new BertForSequenceClassification(config()); // another random init: the checkpoint overwrites it
+    const tb = new Trainer({ model: b, args, trainDataset: rows });
+    await tb.train({ resumeFromCheckpoint: join(dir, 'checkpoint-4') });
+    const lossesB = tb.state.logHistory.filter((h) => 'loss' in h).map((h) => h.loss as number);
+    expect(lossesB.length).toBe(8);
+    // bit-exact on cpu; native / wasm kernels may reorder float sums
+    const tol = backend === 'cpu' ? 0 : 2e-4;
+    for (const [i, l] of lossesA.entries()) {
+      expect(Math.abs(l - (lossesB[i] as number)), `step ${i + 1}`).toBeLessThanOrEqual(tol);
+    }
+    const pa = a.namedParameters();
+    let worst = 0;
+    for (const [n, v] of b.namedParameters()) {
+      const x = v.dataSync();
+      const y = (pa.get(n) as typeof v).dataSync();
+      for (let i = 0; i < x.length; i++)
+        worst = Math.max(worst, Math.abs((x[i] as number) - (y[i] as number)));
+    }
+    expect(worst).toBeLessThanOrEqual(backend === 'cpu' ? 0 : 1e-4);
+    for (const t of [ta, tb]) t.dispose();
+    a.dispose();
+    b.dispose();
+  });
 });

@@ -97,3 +97,25 @@ export class TinyWordPiece {
     return this.vocab[id]?.startsWith('##') ?? false;
   }
 }
+
+/** Re-initialises every matrix of a model from seeded N(0, 0.02) (tfjs has no global seed). */
+export function seedWeights(
+  params: Map<string, { shape: number[]; assign(t: unknown): void }>,
+  seed: number,
+  randomNormal: (
+    shape: number[],
+    mean: number,
+    std: number,
+    dtype: 'float32',
+    seed: number,
+  ) => { dispose(): void },
+): void {
+  let i = 0;
+  for (const v of params.values()) {
+    i += 1;
+    if (v.shape.length !== 2) continue;
+    const t = randomNormal(v.shape, 0, 0.02, 'float32', seed * 1000 + i);
+    v.assign(t);
+    t.dispose();
+  }
+}

@@ -212,6 +212,50 @@ describe('Trainer: full fine-tuning', () => {
   });
 });
 
+describe('Trainer: progress bar', () => {
+  const capture = async (args: Partial<TrainingArgumentsInit>): Promise<string> => {
+    const model = new TinyModel({ seed: 5 });
+    const chunks: string[] = [];
+    const original = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      chunks.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      const t = new Trainer({
+        model,
+        args: {
+          outputDir: outDir(),
+          saveStrategy: 'no',
+          maxSteps: 3,
+          perDeviceTrainBatchSize: 8,
+          loggingSteps: 1,
+          ...args,
+        },
+        trainDataset: toyClassification(24, 1),
+      });
+      await t.train();
+      t.dispose();
+    } finally {
+      process.stdout.write = original;
+      model.dispose();
+    }
+    return chunks.join('');
+  };
+
+  it('draws on request, prints log lines above it; stays quiet when disabled', async () => {
+    const shown = await capture({ disableTqdm: false, logLevel: 'warning' });
+    expect(shown).toContain('\r');
+    expect(shown).toMatch(/train .* 3\/3 \[/);
+    expect(shown).toContain('"loss":');
+    const hidden = await capture({ disableTqdm: true, logLevel: 'warning' });
+    expect(hidden).toBe('');
+    // no bar and logLevel passive: one JSON line per log entry (HF's PrinterCallback)
+    const printed = await capture({ disableTqdm: true });
+    expect(printed.trim().split('\n').length).toBe(3 + 1);
+  });
+});
+
 describe('Trainer: strategies and freezing', () => {
   const train = async (options: {
     strategy?: 'full' | 'feature-extraction' | 'partial';
