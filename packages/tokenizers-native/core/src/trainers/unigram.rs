@@ -425,7 +425,8 @@ fn e_step(
 ) -> (Vec<f64>, f64) {
     let total: f64 = sentences.iter().map(|s| s.1 as f64).sum();
     let size = model.pieces.len();
-    let chunk = (sentences.len() / 32).max(256);
+    // Few chunks: each holds an `expected` vector as long as the model.
+    let chunk = (sentences.len() / (2 * rayon::current_num_threads()).max(1)).max(256);
     sentences
         .par_chunks(chunk)
         .zip(matches.par_chunks(chunk))
@@ -530,39 +531,34 @@ fn prune(
         })
         .collect();
 
-    // 3b. Viterbi counts over the corpus and, per piece, the words that use it.
-    let chunk = (sentences.len() / 32).max(256);
-    let (freq, inverted) = sentences
+    // 3b. Viterbi counts over the corpus. (SentencePiece also lists, per piece, the words whose
+    // best path uses it, once per use, and sums those words' counts: that sum is the piece's
+    // Viterbi count itself, so no list is kept.)
+    let chunk = (sentences.len() / (2 * rayon::current_num_threads()).max(1)).max(256);
+    let freq = sentences
         .par_chunks(chunk)
         .zip(matches.par_chunks(chunk))
-        .enumerate()
-        .map(|(ci, (part, part_matches))| {
+        .map(|(part, part_matches)| {
             let mut freq = vec![0.0f64; size];
-            let mut inverted: Vec<Vec<u32>> = vec![Vec::new(); size];
             let mut nodes = Vec::new();
-            for (j, ((s, c), m)) in part.iter().zip(part_matches).enumerate() {
+            for ((s, c), m) in part.iter().zip(part_matches) {
                 let n = s.len().min(u16::MAX as usize);
                 model.lattice_from(n, m, &mut nodes);
                 if let Some(path) = model.viterbi(n, &nodes, None) {
                     for idx in path {
-                        let id = nodes[idx].2 as usize;
-                        freq[id] += *c as f64;
-                        inverted[id].push((ci * chunk + j) as u32);
+                        freq[nodes[idx].2 as usize] += *c as f64;
                     }
                 }
             }
-            (freq, inverted)
+            freq
         })
         .reduce(
-            || (vec![0.0; size], vec![Vec::new(); size]),
-            |(mut fa, mut ia), (fb, ib)| {
+            || vec![0.0; size],
+            |mut fa, fb| {
                 for (x, y) in fa.iter_mut().zip(fb) {
                     *x += y;
                 }
-                for (x, mut y) in ia.iter_mut().zip(ib) {
-                    x.append(&mut y);
-                }
-                (fa, ia)
+                fa
             },
         );
     let vsum: f64 = sentences.iter().map(|s| s.1 as f64).sum();
@@ -581,11 +577,7 @@ fn prune(
             new_pieces.push(pieces[id]);
             continue;
         }
-        let f: f64 = inverted[id]
-            .iter()
-            .map(|&n| sentences[n as usize].1 as f64)
-            .sum::<f64>()
-            / vsum;
+        let f = freq[id] / vsum;
         if f == 0.0 || f.is_nan() {
             continue;
         }
