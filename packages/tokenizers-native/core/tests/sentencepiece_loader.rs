@@ -223,7 +223,7 @@ fn malformed_files_give_typed_errors_never_panics() {
     let good = albert_spiece();
     // 1. Truncated anywhere: an error (or, at a field boundary, a shorter valid model).
     let mut errors = 0;
-    for cut in (0..good.len()).step_by(good.len() / 150) {
+    for cut in (0..good.len()).step_by(good.len() / 60) {
         match SentencePieceModel::from_bytes(&good[..cut]) {
             Err(SentencePieceError::Truncated { offset, .. }) => {
                 assert!(offset <= cut, "offset {offset} past the cut {cut}");
@@ -234,7 +234,7 @@ fn malformed_files_give_typed_errors_never_panics() {
             Ok(m) => assert!(m.pieces.len() <= 30_000),
         }
     }
-    assert!(errors > 120);
+    assert!(errors > 45);
 
     // 2. Wrong wire types for known fields.
     let wrong = |buf: &[u8]| SentencePieceModel::from_bytes(buf).err();
@@ -314,7 +314,7 @@ fn malformed_files_give_typed_errors_never_panics() {
             .wrapping_add(1_442_695_040_888_963_407);
         (state >> 33) as usize
     };
-    for _ in 0..100 {
+    for _ in 0..40 {
         let mut bad = good.clone();
         for _ in 0..1 + next() % 8 {
             let i = next() % bad.len();

@@ -142,7 +142,7 @@ describe('Metaspace options (prepend_scheme first/never, split false)', () => {
       const base = JSON.parse(albertComponentsJson()) as Record<string, unknown>;
       const metaspace = { type: 'Metaspace', replacement: '\u2581', ...options };
       const json = JSON.stringify({ ...base, pre_tokenizer: metaspace, decoder: metaspace });
-      const sample = lines.filter((_, i) => i % 3 === 0);
+      const sample = lines.filter((_, i) => i % 10 === 0);
       const r = await compare(Tokenizer.fromJson(json), hf.Tokenizer.fromString(json), sample);
       expect(r.identical).toBe(r.lines);
     }, 120_000);
