@@ -8,6 +8,7 @@ export { Normalizer, PreTokenizer } from './pre_tokenizer.js';
 export type {
   AddedTokenOptions,
   BertVocabOptions,
+  BpeFilesOptions,
   EncodeBatchOptions,
   EncodeOptions,
   InputSequence,

@@ -127,6 +127,20 @@ export interface BertVocabOptions {
   maxInputCharsPerWord?: number;
 }
 
+/** Options of `Tokenizer.fromBpeFiles` (transformers' `GPT2Tokenizer` / `RobertaTokenizer`). */
+export interface BpeFilesOptions {
+  /**
+   * `'gpt2'` (default): no special tokens around the text, `<|endoftext|>` special.
+   * `'roberta'`: `<s> A </s>` / `<s> A </s></s> B </s>`, type ids all 0, specials
+   * `<s> </s> <unk> <pad> <mask>` (added after the vocab when it lacks them).
+   */
+  flavor?: 'gpt2' | 'roberta';
+  /** Prepend a space so the first word is spelled like the others. Default false. */
+  addPrefixSpace?: boolean;
+  /** RoBERTa: offsets leave out the spaces tokens carry. Default true. */
+  trimOffsets?: boolean;
+}
+
 /** An added token, with HF's options. */
 export interface AddedTokenOptions {
   content: string;
@@ -182,6 +196,22 @@ export class Tokenizer {
   static fromVocab(vocabTxtPath: string, options: BertVocabOptions = {}): Tokenizer {
     return new Tokenizer(
       native(() => binding.NativeTokenizer.fromBertVocab(vocabTxtPath, JSON.stringify(options))),
+    );
+  }
+
+  /**
+   * A byte-level BPE tokenizer from GPT-2-style `vocab.json` + `merges.txt`, component for
+   * component as transformers builds `GPT2Tokenizer` / `RobertaTokenizer` from those files.
+   *
+   * @example
+   * const gpt2 = Tokenizer.fromBpeFiles('vocab.json', 'merges.txt');
+   * gpt2.encode('Hello world').ids; // -> [15496, 995]
+   */
+  static fromBpeFiles(vocabJsonPath: string, mergesTxtPath: string, options: BpeFilesOptions = {}): Tokenizer {
+    return new Tokenizer(
+      native(() =>
+        binding.NativeTokenizer.fromBpeFiles(vocabJsonPath, mergesTxtPath, JSON.stringify(options)),
+      ),
     );
   }
 

@@ -94,3 +94,97 @@ pub fn bert_from_vocab_file(path: &str, o: &BertOptions) -> Result<Tokenizer> {
     t.add_tokens(&specials)?;
     Ok(t)
 }
+
+/// Which transformers class a byte-level BPE tokenizer is built as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum BpeFlavor {
+    /// `GPT2Tokenizer`: no special tokens around the text, `<|endoftext|>` as the one special
+    /// token.
+    #[default]
+    Gpt2,
+    /// `RobertaTokenizer`: `<s> A </s>` / `<s> A </s></s> B </s>` (RobertaProcessing), special
+    /// tokens `<s> </s> <unk> <pad> <mask>`.
+    Roberta,
+}
+
+/// Options of a byte-level BPE tokenizer from `vocab.json` + `merges.txt`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BpeFilesOptions {
+    pub flavor: BpeFlavor,
+    pub add_prefix_space: bool,
+    /// RoBERTa only: offsets leave out the spaces tokens carry.
+    pub trim_offsets: bool,
+}
+
+impl Default for BpeFilesOptions {
+    fn default() -> Self {
+        Self {
+            flavor: BpeFlavor::Gpt2,
+            add_prefix_space: false,
+            trim_offsets: true,
+        }
+    }
+}
+
+/// A GPT-2 or RoBERTa tokenizer from `vocab.json` + `merges.txt`, component for component as
+/// transformers (5.x) builds `GPT2Tokenizer` / `RobertaTokenizer` from those files: BPE with
+/// empty prefix/suffix, ByteLevel pre-tokenizer and decoder, then the flavor's post-processor
+/// and special tokens (added tokens; ids from the vocab when it has them, else appended).
+pub fn bpe_from_files(vocab_path: &str, merges_path: &str, o: &BpeFilesOptions) -> Result<Tokenizer> {
+    use crate::models::{BpeOptions, BPE};
+    use crate::pre_tokenizers::ByteLevel;
+    use crate::processors::RobertaProcessing;
+    let (vocab, merges) = BPE::read_files(vocab_path, merges_path)?;
+    let options = BpeOptions {
+        continuing_subword_prefix: Some(String::new()),
+        end_of_word_suffix: Some(String::new()),
+        ..Default::default()
+    };
+    let model = BPE::new(vocab, merges, options).map_err(|e| Error::InvalidFile {
+        path: merges_path.to_owned(),
+        line: 0,
+        message: e.to_string(),
+    })?;
+    let mut t = Tokenizer::new(ModelWrapper::BPE(model));
+    t.pre_tokenizer = Some(PreTokenizerWrapper::ByteLevel(ByteLevel {
+        add_prefix_space: o.add_prefix_space,
+        trim_offsets: true,
+        use_regex: true,
+    }));
+    t.decoder = Some(DecoderWrapper::ByteLevel(ByteLevel::default()));
+    match o.flavor {
+        BpeFlavor::Gpt2 => {
+            use crate::processors::SequenceId::{A, B};
+            let seq = |id, type_id| Piece::Sequence { id, type_id };
+            t.post_processor = Some(PostProcessorWrapper::TemplateProcessing(TemplateProcessing::new(
+                vec![seq(A, 0)],
+                vec![seq(A, 0), seq(B, 1)],
+                vec![],
+            )?));
+            t.add_tokens(&[AddedToken::new("<|endoftext|>", true)])?;
+        }
+        BpeFlavor::Roberta => {
+            let specials: Vec<AddedToken> = ["<s>", "</s>", "<unk>", "<pad>", "<mask>"]
+                .iter()
+                .map(|c| AddedToken::new(c, true))
+                .collect();
+            t.add_tokens(&specials)?;
+            let id = |tok: &str| {
+                t.token_to_id(tok).ok_or_else(|| Error::MissingToken {
+                    field: "RobertaProcessing".to_owned(),
+                    token: tok.to_owned(),
+                })
+            };
+            let (cls, sep) = (id("<s>")?, id("</s>")?);
+            t.post_processor = Some(PostProcessorWrapper::RobertaProcessing(RobertaProcessing {
+                sep: ("</s>".to_owned(), sep),
+                cls: ("<s>".to_owned(), cls),
+                trim_offsets: o.trim_offsets,
+                add_prefix_space: o.add_prefix_space,
+            }));
+        }
+    }
+    Ok(t)
+}

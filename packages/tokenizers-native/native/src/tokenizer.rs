@@ -176,6 +176,16 @@ impl NativeTokenizer {
         Ok(Self { inner: Arc::new(inner) })
     }
 
+    /// A byte-level BPE tokenizer (GPT-2 or RoBERTa) from `vocab.json` + `merges.txt`, as
+    /// transformers builds it from those files.
+    #[napi(factory)]
+    pub fn from_bpe_files(vocab_path: String, merges_path: String, options_json: String) -> napi::Result<Self> {
+        let options = parse_json(&options_json, "fromBpeFiles options")?;
+        let inner = transferjs_tokenizers_core::slow::bpe_from_files(&vocab_path, &merges_path, &options)
+            .map_err(map_error)?;
+        Ok(Self { inner: Arc::new(inner) })
+    }
+
     /// The `tokenizer.json` text (pretty = HF's `save` format).
     #[napi]
     pub fn to_json(&self, pretty: bool) -> napi::Result<String> {

@@ -1,7 +1,19 @@
 //! Decoders, one file each, and their `tokenizer.json` tagged union.
 
+mod bpe;
+mod byte_fallback;
+mod byte_level;
 mod metaspace;
+mod replace;
+mod simple;
 mod wordpiece;
+
+pub use bpe::BpeDecoder;
+pub use byte_fallback::ByteFallback;
+pub use replace::{Replace, Sequence};
+pub use simple::{Fuse, Strip};
+
+pub use crate::pre_tokenizers::ByteLevel;
 
 pub use wordpiece::WordPieceDecoder;
 
@@ -16,10 +28,18 @@ use serde::{Deserialize, Serialize};
 pub enum DecoderWrapper {
     WordPiece(WordPieceDecoder),
     Metaspace(metaspace::Metaspace),
+    ByteLevel(ByteLevel),
+    #[serde(rename = "BPEDecoder")]
+    BpeDecoder(BpeDecoder),
+    ByteFallback(ByteFallback),
+    Fuse(Fuse),
+    Strip(Strip),
+    Replace(Replace),
+    Sequence(Sequence),
 }
 
 impl DecoderWrapper {
-    const SUPPORTED: &'static str = "WordPiece, Metaspace";
+    const SUPPORTED: &'static str = "WordPiece, Metaspace, ByteLevel, BPEDecoder, ByteFallback, Fuse, Strip, Replace, Sequence";
 
     /// Parses one decoder object (the value of `tokenizer.json`'s `decoder`).
     pub fn from_json(json: &str) -> Result<Self> {
@@ -40,6 +60,13 @@ impl Decoder for DecoderWrapper {
         match self {
             DecoderWrapper::WordPiece(d) => d.decode_chain(tokens),
             DecoderWrapper::Metaspace(d) => d.decode_chain(tokens),
+            DecoderWrapper::ByteLevel(d) => d.decode_chain(tokens),
+            DecoderWrapper::BpeDecoder(d) => d.decode_chain(tokens),
+            DecoderWrapper::ByteFallback(d) => d.decode_chain(tokens),
+            DecoderWrapper::Fuse(d) => d.decode_chain(tokens),
+            DecoderWrapper::Strip(d) => d.decode_chain(tokens),
+            DecoderWrapper::Replace(d) => d.decode_chain(tokens),
+            DecoderWrapper::Sequence(d) => d.decode_chain(tokens),
         }
     }
 }

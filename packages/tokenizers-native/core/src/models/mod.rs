@@ -1,8 +1,10 @@
 //! Models, one folder each, and their `tokenizer.json` tagged union.
 
+pub mod bpe;
 pub mod unigram;
 pub mod wordpiece;
 
+pub use bpe::{BpeOptions, BPE};
 pub use unigram::Unigram;
 pub use wordpiece::WordPiece;
 
@@ -21,10 +23,11 @@ pub type Vocab = HashMap<String, u32, rustc_hash::FxBuildHasher>;
 pub enum ModelWrapper {
     WordPiece(WordPiece),
     Unigram(Unigram),
+    BPE(BPE),
 }
 
 impl ModelWrapper {
-    const SUPPORTED: &'static str = "WordPiece, Unigram";
+    const SUPPORTED: &'static str = "WordPiece, Unigram, BPE";
 
     /// Parses one model object (the value of `tokenizer.json`'s `model`).
     pub fn from_json(json: &str) -> Result<Self> {
@@ -43,6 +46,7 @@ impl ModelWrapper {
         match self {
             ModelWrapper::WordPiece(m) => m,
             ModelWrapper::Unigram(m) => m,
+            ModelWrapper::BPE(m) => m,
         }
     }
 }

@@ -2,8 +2,16 @@
 
 mod bert;
 mod precompiled;
+mod replace;
+mod sequence;
+mod simple;
+mod unicode;
 
 pub use bert::BertNormalizer;
+pub use replace::{Pattern, PatternJson, Replace};
+pub use sequence::Sequence;
+pub use simple::{Lowercase, Prepend, Strip, StripAccents};
+pub use unicode::{Nfc, Nfd, Nfkc, Nfkd};
 pub use precompiled::{Precompiled, PrecompiledError};
 
 use crate::tokenizer::{NormalizedString, Normalizer};
@@ -16,10 +24,24 @@ use serde::{Deserialize, Serialize};
 pub enum NormalizerWrapper {
     BertNormalizer(BertNormalizer),
     Precompiled(Precompiled),
+    #[serde(rename = "NFC")]
+    Nfc(Nfc),
+    #[serde(rename = "NFD")]
+    Nfd(Nfd),
+    #[serde(rename = "NFKC")]
+    Nfkc(Nfkc),
+    #[serde(rename = "NFKD")]
+    Nfkd(Nfkd),
+    Lowercase(Lowercase),
+    Strip(Strip),
+    StripAccents(StripAccents),
+    Replace(Replace),
+    Prepend(Prepend),
+    Sequence(Sequence),
 }
 
 impl NormalizerWrapper {
-    const SUPPORTED: &'static str = "BertNormalizer, Precompiled";
+    const SUPPORTED: &'static str = "BertNormalizer, Precompiled, NFC, NFD, NFKC, NFKD, Lowercase, Strip, StripAccents, Replace, Prepend, Sequence";
 
     /// Parses one normalizer object (the value of `tokenizer.json`'s `normalizer`).
     pub fn from_json(json: &str) -> Result<Self> {
@@ -42,6 +64,16 @@ impl Normalizer for NormalizerWrapper {
         match self {
             NormalizerWrapper::BertNormalizer(b) => b.normalize(n),
             NormalizerWrapper::Precompiled(p) => p.normalize(n),
+            NormalizerWrapper::Nfc(x) => x.normalize(n),
+            NormalizerWrapper::Nfd(x) => x.normalize(n),
+            NormalizerWrapper::Nfkc(x) => x.normalize(n),
+            NormalizerWrapper::Nfkd(x) => x.normalize(n),
+            NormalizerWrapper::Lowercase(x) => x.normalize(n),
+            NormalizerWrapper::Strip(x) => x.normalize(n),
+            NormalizerWrapper::StripAccents(x) => x.normalize(n),
+            NormalizerWrapper::Replace(x) => x.normalize(n),
+            NormalizerWrapper::Prepend(x) => x.normalize(n),
+            NormalizerWrapper::Sequence(x) => x.normalize(n),
         }
     }
 }

@@ -1,9 +1,13 @@
 //! Post-processors, one file each, and their `tokenizer.json` tagged union.
 
 mod bert;
+mod byte_level;
+mod roberta;
 mod template;
 
+pub use crate::pre_tokenizers::ByteLevel;
 pub use bert::BertProcessing;
+pub use roberta::RobertaProcessing;
 pub use template::{Piece, SequenceId, SpecialToken, TemplateProcessing};
 
 use crate::tokenizer::{Encoding, PostProcessor};
@@ -16,10 +20,12 @@ use serde::{Deserialize, Serialize};
 pub enum PostProcessorWrapper {
     BertProcessing(BertProcessing),
     TemplateProcessing(TemplateProcessing),
+    RobertaProcessing(RobertaProcessing),
+    ByteLevel(ByteLevel),
 }
 
 impl PostProcessorWrapper {
-    const SUPPORTED: &'static str = "BertProcessing, TemplateProcessing";
+    const SUPPORTED: &'static str = "BertProcessing, TemplateProcessing, RobertaProcessing, ByteLevel";
 
     pub fn from_json(json: &str) -> Result<Self> {
         crate::normalizers::parse_tagged(json, "post_processor", Self::SUPPORTED)
@@ -37,6 +43,8 @@ impl PostProcessorWrapper {
         match self {
             PostProcessorWrapper::BertProcessing(p) => p,
             PostProcessorWrapper::TemplateProcessing(p) => p,
+            PostProcessorWrapper::RobertaProcessing(p) => p,
+            PostProcessorWrapper::ByteLevel(p) => p,
         }
     }
 }

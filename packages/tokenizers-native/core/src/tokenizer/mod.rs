@@ -9,7 +9,7 @@ pub(crate) mod pre_tokenized;
 
 pub use added_vocabulary::AddedToken;
 pub use encoding::{Direction, Encoding};
-pub use normalized::{NormalizedString, Offsets};
+pub use normalized::{NormalizedString, Offsets, UnicodeForm};
 pub use params::{PaddingParams, PaddingStrategy, TruncationParams, TruncationStrategy};
 pub use pipeline::{EncodeInput, InputSequence, OffsetType, Tokenizer};
 pub use pre_tokenized::Split;
@@ -69,6 +69,22 @@ pub trait PostProcessor {
     /// How many tokens `process` adds, for truncation to leave room for them.
     fn added_tokens(&self, is_pair: bool) -> usize;
     fn process(&self, encoding: Encoding, pair: Option<Encoding>, add_special_tokens: bool) -> Result<Encoding>;
+}
+
+/// What HF does with no post-processor (and ByteLevel after trimming): a single encoding as
+/// is; a pair marked with sequence ids 0 and 1 and concatenated.
+pub(crate) fn default_process(a: Encoding, b: Option<Encoding>) -> Encoding {
+    match b {
+        None => a,
+        Some(b) => {
+            let mut out = Encoding::default();
+            for (i, mut e) in [a, b].into_iter().enumerate() {
+                e.set_sequence_id(i);
+                out.merge_with(e, false);
+            }
+            out
+        }
+    }
 }
 
 /// What processors that work "one encoding at a time" share (HF's default `process`): mark each

@@ -169,6 +169,80 @@ impl NormalizedString {
         self
     }
 
+    /// NFC / NFKC / NFKD (`nfd` above is NFD): the chars with HF's alignment changes (see
+    /// `unicode_changes`).
+    pub fn unicode_normalize(&mut self, form: UnicodeForm) -> &mut Self {
+        if self.normalized.is_ascii() {
+            return self;
+        }
+        let out = unicode_changes(&self.normalized, form);
+        self.transform(out, 0);
+        self
+    }
+
+    /// Removes leading and/or trailing whitespace; the chars kept keep their alignment.
+    pub fn strip(&mut self, left: bool, right: bool) -> &mut Self {
+        let n = self.normalized.chars().count();
+        let lead = if left { self.normalized.chars().take_while(|c| c.is_whitespace()).count() } else { 0 };
+        let trail = if right && lead < n {
+            self.normalized.chars().rev().take_while(|c| c.is_whitespace()).count()
+        } else {
+            0
+        };
+        if lead == 0 && trail == 0 {
+            return self;
+        }
+        let keep_end = n.saturating_sub(trail).max(lead);
+        let mut i = 0usize;
+        let mut out: Vec<(char, isize)> = Vec::with_capacity(n);
+        for c in self.normalized.chars() {
+            if i >= lead && i < keep_end {
+                out.push((c, 0));
+            }
+            i += 1;
+        }
+        self.transform(out, lead);
+        self
+    }
+
+    /// Prepends `s` (when not empty): its chars take the alignment of the first char, as HF's
+    /// `prepend`.
+    pub fn prepend(&mut self, s: &str) -> &mut Self {
+        if let Some(&first) = self.alignments.first() {
+            let mut al = Vec::with_capacity(self.alignments.len() + s.len());
+            al.extend(std::iter::repeat(first).take(s.len()));
+            al.extend_from_slice(&self.alignments);
+            self.alignments = al;
+            self.normalized.insert_str(0, s);
+        }
+        self
+    }
+
+    /// Replaces each `[start, end)` byte range of `matches` (sorted, disjoint) by `content`;
+    /// the content's chars align with the last char of what they replace (HF's `replace`:
+    /// insertions after a removal share the previous byte's alignment).
+    pub fn replace_ranges(&mut self, matches: &[(usize, usize)], content: &str) -> &mut Self {
+        if matches.is_empty() {
+            return self;
+        }
+        let mut normalized = String::with_capacity(self.normalized.len());
+        let mut alignments = Vec::with_capacity(self.alignments.len());
+        let mut last = 0;
+        for &(start, end) in matches {
+            normalized.push_str(&self.normalized[last..start]);
+            alignments.extend_from_slice(&self.alignments[last..start]);
+            let align = if end == 0 { (0, 0) } else { self.alignments[end - 1] };
+            normalized.push_str(content);
+            alignments.extend(std::iter::repeat(align).take(content.len()));
+            last = end;
+        }
+        normalized.push_str(&self.normalized[last..]);
+        alignments.extend_from_slice(&self.alignments[last..]);
+        self.normalized = normalized;
+        self.alignments = alignments;
+        self
+    }
+
     /// Byte offsets of `[start, end)` (normalized bytes) in the original string.
     pub fn original_offsets(&self, start: usize, end: usize) -> Option<Offsets> {
         if start >= end {
@@ -177,6 +251,103 @@ impl NormalizedString {
         let first = self.alignments.get(start)?;
         let last = self.alignments.get(end - 1)?;
         Some((first.0, last.1))
+    }
+}
+
+/// The Unicode normalization forms besides NFD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnicodeForm {
+    Nfc,
+    Nfkc,
+    Nfkd,
+}
+
+/// `(char, change)` pairs for `transform` that normalize `s`, tracking where each output char
+/// comes from as HF's alignment-aware normalization does:
+/// 1. decompose each char (canonically, or by compatibility): the first char of a
+///    decomposition replaces its source, the others are insertions (+1);
+/// 2. reorder runs of combining marks by combining class (stable), changes travel with chars;
+/// 3. (NFC/NFKC) compose each char into the last starter it is not blocked from: the
+///    starter absorbs what the removed char consumed.
+/// If the result differs from the reference normalization (which it should not), falls back
+/// to aligning by starter groups.
+pub(crate) fn unicode_changes(s: &str, form: UnicodeForm) -> Vec<(char, isize)> {
+    use unicode_normalization::char::{canonical_combining_class as ccc, compose, decompose_canonical, decompose_compatible};
+    // Originals consumed by a char with change `c`, and back.
+    fn consumed(c: isize) -> isize {
+        if c > 0 { 0 } else { 1 - c }
+    }
+    fn change(k: isize) -> isize {
+        if k == 0 { 1 } else { 1 - k }
+    }
+    // 1. Decompose.
+    let mut d: Vec<(char, isize)> = Vec::with_capacity(s.len());
+    for c in s.chars() {
+        let mut first = true;
+        let mut push = |x: char| {
+            d.push((x, isize::from(!first)));
+            first = false;
+        };
+        match form {
+            UnicodeForm::Nfc => decompose_canonical(c, &mut push),
+            UnicodeForm::Nfkc | UnicodeForm::Nfkd => decompose_compatible(c, &mut push),
+        }
+    }
+    // 2. Canonical ordering within each run of non-starters.
+    let mut i = 0;
+    while i < d.len() {
+        if ccc(d[i].0) == 0 {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < d.len() && ccc(d[i].0) != 0 {
+            i += 1;
+        }
+        d[start..i].sort_by_key(|(c, _)| ccc(*c));
+    }
+    // 3. Compose.
+    let out = if form == UnicodeForm::Nfkd {
+        d
+    } else {
+        let mut out: Vec<(char, isize)> = Vec::with_capacity(d.len());
+        let mut starter: Option<usize> = None;
+        // Combining class of the last char kept since the starter (None: adjacent).
+        let mut last_class: Option<u8> = None;
+        for (c, ch) in d {
+            let class = ccc(c);
+            if let Some(si) = starter {
+                let blocked = match last_class {
+                    None => false,
+                    Some(l) => l == 0 || l >= class || class == 0,
+                };
+                if !blocked {
+                    if let Some(comp) = compose(out[si].0, c) {
+                        let k = consumed(out[si].1) + consumed(ch);
+                        out[si] = (comp, change(k));
+                        continue;
+                    }
+                }
+            }
+            if class == 0 {
+                starter = Some(out.len());
+                last_class = None;
+            } else {
+                last_class = Some(class);
+            }
+            out.push((c, ch));
+        }
+        out
+    };
+    let reference: String = match form {
+        UnicodeForm::Nfc => unicode_normalization::UnicodeNormalization::nfc(s).collect(),
+        UnicodeForm::Nfkc => unicode_normalization::UnicodeNormalization::nfkc(s).collect(),
+        UnicodeForm::Nfkd => unicode_normalization::UnicodeNormalization::nfkd(s).collect(),
+    };
+    if out.iter().map(|(c, _)| *c).eq(reference.chars()) {
+        out
+    } else {
+        with_changes(s, reference.chars())
     }
 }
 

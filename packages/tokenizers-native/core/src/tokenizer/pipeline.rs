@@ -417,17 +417,7 @@ impl Tokenizer {
         // 2. Special tokens.
         let mut enc = match &self.post_processor {
             Some(p) => p.process(a, b, add_special_tokens)?,
-            None => match b {
-                None => a,
-                Some(b) => {
-                    let mut out = Encoding::default();
-                    for (i, mut e) in [a, b].into_iter().enumerate() {
-                        e.set_sequence_id(i);
-                        out.merge_with(e, false);
-                    }
-                    out
-                }
-            },
+            None => super::default_process(a, b),
         };
         // 3. Pad.
         if let Some(p) = &self.padding {
