@@ -5,6 +5,8 @@
 //   one-line reviews from Amazon, IMDB and Yelp, 500 positive / 500 negative each.
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { Dataset } from '@transferjs/datasets';
+import type { Tokenizer } from '@transferjs/tokenizers-native';
 
 const require = createRequire(import.meta.url);
 
@@ -71,4 +73,41 @@ export function permutation(n: number, seed: number): number[] {
     [order[i], order[j]] = [order[j] as number, order[i] as number];
   }
   return order;
+}
+
+/**
+ * The UCI sentences split into train / test, stratified by label and seeded (the same split on
+ * every machine), optionally on a seeded subset of `maxSentences`.
+ */
+export function uciSplit(options: { testSize: number; seed: number; maxSentences?: number }): {
+  train: LabelledSentence[];
+  test: LabelledSentence[];
+} {
+  const all = uciSentences();
+  const picked = permutation(all.length, options.seed)
+    .slice(0, Math.min(options.maxSentences ?? all.length, all.length))
+    .map((i) => all[i] as LabelledSentence);
+  const split = Dataset.fromRecords(picked.map((s) => ({ ...s }))).trainTestSplit({
+    testSize: options.testSize,
+    seed: options.seed,
+    stratifyByColumn: 'label',
+  });
+  const rows = (d: Dataset): LabelledSentence[] =>
+    Array.from({ length: d.numRows }, (_, i) => d.get(i) as unknown as LabelledSentence);
+  return { train: rows(split.train), test: rows(split.test) };
+}
+
+/** Trainer rows {input_ids, label}: [CLS] sentence [SEP], truncated to `maxLength` tokens. */
+export async function encodeSentences(
+  tokenizer: Tokenizer,
+  rows: readonly { text: string; label: number }[],
+  maxLength: number,
+): Promise<{ input_ids: number[]; label: number }[]> {
+  tokenizer.setTruncation({ maxLength });
+  try {
+    const enc = await tokenizer.encodeBatch(rows.map((r) => r.text));
+    return enc.map((e, i) => ({ input_ids: e.ids, label: (rows[i] as { label: number }).label }));
+  } finally {
+    tokenizer.setTruncation(null);
+  }
 }

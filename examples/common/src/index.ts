@@ -6,7 +6,15 @@
 export type { ExampleCli } from './cli.js';
 export { mergeOptions, parseCli } from './cli.js';
 export type { LabelledSentence } from './data.js';
-export { mobyDickDocuments, permutation, uciSentences } from './data.js';
-export { argmax, binaryMetrics, formatCount, markdownTable } from './metrics.js';
+export { encodeSentences, mobyDickDocuments, permutation, uciSentences, uciSplit } from './data.js';
+export { argmax, binaryMetrics, formatCount, glueBinaryScores, markdownTable } from './metrics.js';
+export {
+  demoPretrainedDir,
+  findMiniLM,
+  MINILM_HOWTO,
+  makeTinyBert,
+  resolveBertFolder,
+  saveBertTokenizer,
+} from './models.js';
 export type { Chart, Series } from './plot.js';
 export { htmlPage, lineChart } from './plot.js';

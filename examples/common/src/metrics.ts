@@ -16,6 +16,15 @@ export function argmax(data: ArrayLike<number>, n: number, c: number): Int32Arra
 
 const binary = glueMetric('mrpc'); // accuracy and F1 of class 1, as GLUE's binary tasks
 
+/** Accuracy and F1 of class 1 for predicted vs reference labels. */
+export function glueBinaryScores(
+  predictions: ArrayLike<number>,
+  references: ArrayLike<number>,
+): { accuracy: number; f1: number } {
+  const scores = binary.compute({ predictions, references });
+  return { accuracy: scores.accuracy ?? Number.NaN, f1: scores.f1 ?? Number.NaN };
+}
+
 /** Trainer computeMetrics for binary classification: { accuracy, f1 }. */
 export function binaryMetrics({ predictions, labelIds }: EvalPrediction): Record<string, number> {
   const [n, c] = predictions.shape as [number, number];
