@@ -82,7 +82,7 @@ export class ParamStore {
   }
 }
 
-/** nn.Linear: y = x W^T + b with W [out, in] (HF layout), via one fused matMul(transposeB). */
+/** nn.Linear: y = x W^T + b with W [out, in] (HF layout), via matMul(transposeB) + bias add. */
 export class Linear {
   readonly weight: tf.Variable;
   readonly bias: tf.Variable | null;
@@ -109,12 +109,12 @@ export function linear(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor | null):
   const inF = x.shape[x.rank - 1] as number;
   const outF = weight.shape[0] as number;
   const x2 = x.rank === 2 ? (x as tf.Tensor2D) : (x.reshape([-1, inF]) as tf.Tensor2D);
-  const y = tf.fused.matMul({
-    a: x2,
-    b: weight as tf.Tensor2D,
-    transposeB: true,
-    ...(bias ? { bias } : {}),
-  });
+  // matMul(transposeB) + add rather than tf.fused.matMul: the wasm backend's _FusedMatMul
+  // broadcasts the bias along the wrong axis when transposeB is set (wrong by ~1 to 90 on
+  // BERT shapes), and on tensorflow the fused op's extra reshapes and custom-gradient wrapper
+  // cost more kernels than the one Add it saves.
+  const y0 = tf.matMul(x2, weight as tf.Tensor2D, false, true);
+  const y = bias ? y0.add(bias) : y0;
   return x.rank === 2 ? y : y.reshape([...x.shape.slice(0, -1), outF]);
 }
 
