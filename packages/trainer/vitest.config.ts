@@ -7,6 +7,6 @@ export default defineConfig({
     outputFile: { json: '.test-results/vitest.json' },
     // Training tests run real (tiny) optimisation loops on the cpu backend of a shared 2-core
     // machine: seconds each, more under load.
-    testTimeout: 120_000,
+    testTimeout: 300_000,
   },
 });
