@@ -2,11 +2,16 @@ import { constants, existsSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import {
+  readSafetensors,
+  type SafetensorsFile,
+  type SafetensorsTensor,
+  serializeSafetensors,
+} from '@transferjs/transformers';
 import { TrainerState } from './callbacks.js';
 import { TrainerError } from './errors.js';
 import type { SavableTokenizer, TrainableModel } from './model_types.js';
 import type { AdamW, LRScheduler, SchedulerState } from './optimization.js';
-import { decodeSafetensors, encodeSafetensors, type StoredTensor } from './safetensors.js';
 import type { TrainingArguments } from './training_args.js';
 
 // checkpoint-<step>/
@@ -115,18 +120,21 @@ export async function saveCheckpoint(outputDir: string, parts: CheckpointParts):
     await parts.model.savePretrained(tmp);
     if (parts.tokenizer) await saveTokenizer(parts.tokenizer, tmp);
     // 2. optimizer moments
-    const tensors = new Map<string, StoredTensor>();
+    // (safetensors I/O is @transferjs/transformers': one implementation in the repository)
+    const tensors = new Map<string, SafetensorsTensor>();
     for (const [name, t] of parts.optimizer.stateTensors()) {
       tensors.set(name, { dtype: 'F32', shape: t.shape, data: (await t.data()) as Float32Array });
     }
     await writeSynced(
       join(tmp, OPTIMIZER_NAME),
-      encodeSafetensors(tensors, {
-        format: 'transferjs-adamw',
-        step: String(parts.optimizer.step),
-        param_steps: JSON.stringify(parts.optimizer.paramSteps()),
-        lr: String(parts.optimizer.learningRate),
-      }),
+      Buffer.concat(
+        serializeSafetensors(tensors, {
+          format: 'transferjs-adamw',
+          step: String(parts.optimizer.step),
+          param_steps: JSON.stringify(parts.optimizer.paramSteps()),
+          lr: String(parts.optimizer.learningRate),
+        }),
+      ),
     );
     // 3. scheduler, RNG, trainer state, arguments
     await writeSynced(
@@ -222,20 +230,26 @@ async function readJson(file: string): Promise<unknown> {
   }
 }
 
-async function readSafetensorsFile(file: string): Promise<ReturnType<typeof decodeSafetensors>> {
-  let bytes: Uint8Array;
+async function readSafetensorsFile(file: string): Promise<SafetensorsFile> {
   try {
-    bytes = await readFile(file);
+    return await readSafetensors(file);
   } catch (e) {
     throw new TrainerError(
       'BAD_CHECKPOINT',
-      `${file}: cannot be read (${(e as Error).message}); the checkpoint is incomplete`,
-      {
-        cause: e,
-      },
+      `${file}: cannot be read as safetensors (${(e as Error).message}); the checkpoint is incomplete or corrupt`,
+      { cause: e },
     );
   }
-  return decodeSafetensors(bytes, file);
+}
+
+/** float32 values of a stored tensor (F16 / BF16 arrive upcast, F64 is narrowed). */
+function float32Of(file: string, name: string, t: SafetensorsTensor): Float32Array {
+  if (t.data instanceof Float32Array) return t.data;
+  if (t.data instanceof Float64Array) return Float32Array.from(t.data);
+  throw new TrainerError(
+    'BAD_CHECKPOINT',
+    `${file}: '${name}' has dtype ${t.dtype}, expected a float dtype (F32, F16, BF16, F64)`,
+  );
 }
 
 /**
@@ -261,14 +275,15 @@ export async function loadModelWeights(dir: string, model: TrainableModel): Prom
     );
   }
   for (const [name, v] of params) {
-    const t = tensors.get(name) as StoredTensor;
+    const t = tensors.get(name) as SafetensorsTensor;
     if (t.shape.join(',') !== v.shape.join(',')) {
       throw new TrainerError(
         'BAD_CHECKPOINT',
         `${file}: '${name}' has shape [${t.shape}], the model expects [${v.shape}]`,
       );
     }
-    tf.tidy(() => v.assign(tf.tensor(t.data, v.shape, v.dtype)));
+    const data = float32Of(file, name, t);
+    tf.tidy(() => v.assign(tf.tensor(data, v.shape, 'float32')));
   }
 }
 
