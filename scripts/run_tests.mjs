@@ -74,7 +74,9 @@ const reportDirs = ['packages', 'examples']
   .filter((d) => existsSync(join(root, d)))
   .flatMap((d) => readdirSync(join(root, d)).map((p) => join(root, d, p, '.test-results')));
 for (const d of reportDirs) rmSync(d, { recursive: true, force: true });
-const vitest = run('pnpm', ['turbo', 'run', 'test', '--continue', '--output-logs=new-only']);
+// Two suites at a time: each one spreads over the cores itself, and the model and parity suites
+// are heavy; more at once only makes every suite slower and its timeouts flaky.
+const vitest = run('pnpm', ['turbo', 'run', 'test', '--continue', '--concurrency=2', '--output-logs=new-only']);
 let counted = 0;
 for (const d of reportDirs) {
   const file = join(d, 'vitest.json');
