@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  Tokenizer,
   type TrainOptions,
   type TrainProgress,
   trainTokenizer,
@@ -212,6 +213,22 @@ describe('WordPieceTrainer', () => {
     expect(common).toBeLessThan(1000);
     expect(tpw).toBeGreaterThan(ref);
     expect(tpw).toBeLessThan(4.5);
+  });
+});
+
+describe('trained tokenizer.json files load in our Tokenizer', () => {
+  it('and encode held-out text to the same ids as the oracle (WordPiece, BPE x2, Unigram)', async () => {
+    const sample = heldOut.slice(0, 300);
+    for (const name of ['wordpiece', 'bpe_bytelevel', 'bpe_char', 'unigram']) {
+      const json = JSON.stringify(trained[name]);
+      const ours = Tokenizer.fromJson(json);
+      const reference = hf.Tokenizer.fromString(json);
+      const oracle = await Promise.all(sample.map((l) => reference.encode(l)));
+      const mismatched = sample.filter(
+        (l, i) => JSON.stringify(ours.encode(l).ids) !== JSON.stringify(oracle[i]?.getIds()),
+      );
+      expect(mismatched, name).toEqual([]);
+    }
   });
 });
 
