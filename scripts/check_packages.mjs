@@ -147,13 +147,18 @@ for (const p of pkgs) {
   const project = join(scratch, 'projects', short);
   mkdirSync(project, { recursive: true });
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: `smoke-${short}`, private: true, type: 'module' }));
-  const env = { ...process.env, PATH: noRust };
+  const env = { ...process.env, PATH: noRust, TRANSFERJS_FIXTURES: join(root, 'fixtures') };
   let result;
   try {
     sh('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...files], { cwd: project, env });
     if (!existsSync(smoke)) throw new Error(`no smoke program ${basename(smoke)}`);
     cpSync(smoke, join(project, 'smoke.mjs'));
     result = sh(process.execPath, ['smoke.mjs'], { cwd: project, env }).trim().split('\n').pop();
+    // Every CLI the package ships runs through npx from the installed tarball.
+    for (const bin of Object.keys(typeof p.json.bin === 'string' ? { [short]: p.json.bin } : (p.json.bin ?? {}))) {
+      sh('npx', ['--no-install', bin, '--help'], { cwd: project, env });
+      result += `; npx ${bin} --help ok`;
+    }
   } catch (e) {
     failures++;
     result = `FAILED: ${e.message}`;
@@ -188,5 +193,6 @@ if (after !== before) {
 console.log('\n== packages ==');
 for (const r of results) console.log(r);
 for (const d of cleanups) rmSync(d, { recursive: true, force: true });
-console.log(failures === 0 ? 'all packages OK' : `${failures} problem(s)`);
+const passed = results.filter((r) => / {2}ok: /.test(r)).length;
+console.log(`packages: ${passed} passed, ${failures} failed`);
 process.exit(failures === 0 ? 0 : 1);

@@ -4,7 +4,8 @@
 //   1. build everything (turbo; the native addons are part of `build`);
 //   2. `cargo test --workspace` (Rust unit + integration tests), counted from its summaries;
 //   3. every package's vitest suite through turbo, counted from each package's JSON report
-//      (`.test-results/vitest.json`, written by the package's vitest.config.ts).
+//      (`.test-results/vitest.json`, written by the package's vitest.config.ts);
+//   4. the publishability check: each public package packed, installed alone, smoke-tested.
 // A suite that crashes before reporting counts as one failure, so a broken suite never
 // reads as green.
 import { spawnSync } from 'node:child_process';
@@ -91,5 +92,15 @@ for (const d of reportDirs) {
 }
 if (vitest.status !== 0 && totals.failed === 0) record('vitest (crashed before reporting)', 0, 1);
 if (counted === 0) record('vitest (no report written)', 0, 1);
+
+// 4. Every public package, packed, installed alone with npm and smoke-tested (check_packages.mjs).
+const pack = run(process.execPath, [join(root, 'scripts', 'check_packages.mjs')], { capture: true });
+{
+  const m = /packages: (\d+) passed, (\d+) failed/.exec(pack.stdout ?? '');
+  const passed = m ? Number(m[1]) : 0;
+  let failed = m ? Number(m[2]) : 0;
+  if (pack.status !== 0 && failed === 0) failed = 1;
+  record('package check', passed, failed);
+}
 
 finish();

@@ -77,6 +77,10 @@ export async function runGlue(
   options: { print?: (line: string) => void } = {},
 ): Promise<RunGlueResult> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  if (argv.includes('--help') || argv.includes('-h')) {
+    print(USAGE);
+    return {};
+  }
   let parsed: ReturnType<typeof parseArgs>;
   const str = { type: 'string' } as const;
   try {

@@ -67,6 +67,16 @@ const STAGE_BYTES = 0.9e9;
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
+if (args.has('--help') || args.has('-h')) {
+  console.log(`usage: transferjs-setup-tensorflow [--check] [--force]
+
+Makes @tensorflow/tfjs-node work from package registries alone: fetches PyPI's tensorflow-cpu
+wheel, stages its TensorFlow C library for tfjs-node and builds tfjs-node's addon against the
+local Node headers. A no-op when the addon already loads.
+  --check  only report whether the tensorflow backend is set up (exit 1 when not)
+  --force  redo the staging and the build`);
+  process.exit(0);
+}
 const force = args.has('--force');
 const checkOnly = args.has('--check');
 const started = Date.now();

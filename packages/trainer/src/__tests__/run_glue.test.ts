@@ -122,6 +122,13 @@ describe('run_glue', () => {
     );
   });
 
+  it('--help prints the usage and runs nothing', async () => {
+    const lines: string[] = [];
+    const result = await runGlue(['--help'], { print: (l) => lines.push(l) });
+    expect(result).toEqual({});
+    expect(lines.join('\n')).toMatch(/^usage: transferjs-run-glue --task_name <cola\|mnli/);
+  });
+
   it('rejects bad command lines with the usage', async () => {
     await expect(runGlue(['--task_name', 'squad'])).rejects.toThrow(
       /unknown --task_name 'squad'.*\n.*usage/s,
