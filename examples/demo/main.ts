@@ -105,11 +105,11 @@ export const DEFAULTS: DemoOptions = {
   },
   pretrain: { steps: 800, batchSize: 32, blockSize: 48, learningRate: 1e-3, reviewRepeats: 4 },
   finetune: {
-    epochs: 3,
+    epochs: 4,
     batchSize: 32,
     maxLength: 64,
-    learningRate: { full: 1e-4, partial: 1e-4, 'feature-extraction': 2e-3, scratch: 1e-4 },
-    trainableLayers: 2,
+    learningRate: { full: 5e-4, partial: 5e-4, 'feature-extraction': 5e-3, scratch: 5e-4 },
+    trainableLayers: 1,
   },
   testSize: 0.2,
   maxSentences: 3000,
@@ -141,6 +141,10 @@ export const SMOKE: DemoOptions = {
 };
 
 // ---------------------------------------------------------------------------------------------
+
+// TensorFlow's C library logs its set-up (oneDNN, CPU features) to stderr when it loads, inside
+// useBackend(): keep errors only unless the user asked otherwise.
+process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { smoke, outDir, options: opts } = parseCli(here, DEFAULTS, SMOKE);
