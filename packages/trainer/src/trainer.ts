@@ -1,6 +1,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { seedDropout } from '@transferjs/transformers';
 import {
   type CallbackEvent,
   type CallbackEventName,
@@ -34,6 +35,17 @@ import type { ModelInputs, ModelOutput, SavableTokenizer, TrainableModel } from 
 import { AdamW, clipGradNorm, getScheduler, type LRScheduler } from './optimization.js';
 import { Rng } from './rng.js';
 import { TrainingArguments, type TrainingArgumentsInit } from './training_args.js';
+
+/**
+ * Seed of the dropout RNG for optimizer step `step` (0-based) of a run seeded with `seed`:
+ * a murmur3-style mix of both words, so neighbouring steps and seeds get unrelated streams.
+ */
+function dropoutSeed(seed: number, step: number): number {
+  let h = Math.imul(seed >>> 0, 0xcc9e2d51) ^ Math.imul((step + 1) >>> 0, 0x1b873593);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
 
 /** Random access to examples: an array, or any object with a length and a row getter. */
 export type TrainerDataset =
@@ -372,6 +384,10 @@ export class Trainer {
           const firstBatch = update * gas;
           const lastBatch = Math.min(firstBatch + gas, lenDataloader);
           const groupSize = lastBatch - firstBatch;
+          // Dropout masks: the model's dropout RNG is reseeded from (seed, step) before each
+          // optimizer step, so step k draws the same masks whether the run started at 0 or
+          // resumed from checkpoint-k (bit-identical on the cpu backend).
+          seedDropout(dropoutSeed(args.seed, state.globalStep));
           let acc: Map<string, tf.Tensor> | undefined;
           let stepLoss = 0;
           try {

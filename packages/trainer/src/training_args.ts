@@ -60,7 +60,11 @@ export interface TrainingArgumentsInit {
   loggingSteps?: number;
   /** Log the first optimizer step too. Default false. */
   loggingFirstStep?: boolean;
-  /** Seeds the training data order (a permutation per epoch from seed and epoch). Default 42. */
+  /**
+   * Seeds the training data order (a permutation per epoch from seed and epoch) and the dropout
+   * masks (the model's dropout RNG, reseeded from seed and step before each optimizer step).
+   * Default 42.
+   */
   seed?: number;
   /** Reload the best checkpoint after training. Default false. */
   loadBestModelAtEnd?: boolean;
