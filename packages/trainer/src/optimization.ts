@@ -228,7 +228,7 @@ export class AdamW {
   }
 
   /**
-   * Restores the optimizer from {@link stateTensors} + {@link paramSteps} output (values are
+   * Restores the optimizer from {@link stateTensors} + {@link AdamW.paramSteps} output (values are
    * copied). `where` names the source in errors (e.g. the checkpoint file).
    */
   loadState(
