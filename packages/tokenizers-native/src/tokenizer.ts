@@ -207,7 +207,11 @@ export class Tokenizer {
    * const gpt2 = Tokenizer.fromBpeFiles('vocab.json', 'merges.txt');
    * gpt2.encode('Hello world').ids; // -> [15496, 995]
    */
-  static fromBpeFiles(vocabJsonPath: string, mergesTxtPath: string, options: BpeFilesOptions = {}): Tokenizer {
+  static fromBpeFiles(
+    vocabJsonPath: string,
+    mergesTxtPath: string,
+    options: BpeFilesOptions = {},
+  ): Tokenizer {
     return new Tokenizer(
       native(() =>
         binding.NativeTokenizer.fromBpeFiles(vocabJsonPath, mergesTxtPath, JSON.stringify(options)),

