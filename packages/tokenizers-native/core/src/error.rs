@@ -41,7 +41,9 @@ pub enum Error {
     },
 
     /// A model option that refers to a token the vocabulary lacks.
-    #[error("{field}: token '{token}' is not in the vocabulary; add it to the vocab or change {field}")]
+    #[error(
+        "{field}: token '{token}' is not in the vocabulary; add it to the vocab or change {field}"
+    )]
     MissingToken { field: String, token: String },
 
     /// An id passed to decode / idToToken that no token has.

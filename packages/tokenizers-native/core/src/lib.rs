@@ -16,14 +16,14 @@ pub mod error;
 pub mod models;
 pub mod normalizers;
 pub mod pre_tokenizers;
-pub mod sentencepiece;
 pub mod processors;
+pub mod sentencepiece;
 pub mod slow;
 pub mod tokenizer;
 pub mod trainers;
 
-pub use error::{Error, Result};
 pub use decoders::DecoderWrapper;
+pub use error::{Error, Result};
 pub use models::ModelWrapper;
 pub use normalizers::NormalizerWrapper;
 pub use pre_tokenizers::PreTokenizerWrapper;

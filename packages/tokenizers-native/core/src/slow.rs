@@ -51,10 +51,13 @@ impl Default for BertOptions {
 pub fn bert_from_vocab_file(path: &str, o: &BertOptions) -> Result<Tokenizer> {
     let vocab = WordPiece::read_vocab_file(path)?;
     let id_of = |field: &str, token: &str| -> Result<u32> {
-        vocab.get(token).copied().ok_or_else(|| Error::MissingToken {
-            field: format!("{path}: {field}"),
-            token: token.to_owned(),
-        })
+        vocab
+            .get(token)
+            .copied()
+            .ok_or_else(|| Error::MissingToken {
+                field: format!("{path}: {field}"),
+                token: token.to_owned(),
+            })
     };
     let cls_id = id_of("clsToken", &o.cls_token)?;
     let sep_id = id_of("sepToken", &o.sep_token)?;
@@ -71,15 +74,32 @@ pub fn bert_from_vocab_file(path: &str, o: &BertOptions) -> Result<Tokenizer> {
     }));
     t.pre_tokenizer = Some(PreTokenizerWrapper::BertPreTokenizer(BertPreTokenizer {}));
     let (cls, sep) = (o.cls_token.clone(), o.sep_token.clone());
-    let special = |id: &str, type_id| Piece::SpecialToken { id: id.to_owned(), type_id };
+    let special = |id: &str, type_id| Piece::SpecialToken {
+        id: id.to_owned(),
+        type_id,
+    };
     let seq = |id, type_id| Piece::Sequence { id, type_id };
     use crate::processors::SequenceId::{A, B};
     let template = TemplateProcessing::new(
         vec![special(&cls, 0), seq(A, 0), special(&sep, 0)],
-        vec![special(&cls, 0), seq(A, 0), special(&sep, 0), seq(B, 1), special(&sep, 1)],
         vec![
-            SpecialToken { id: cls.clone(), ids: vec![cls_id], tokens: vec![cls.clone()] },
-            SpecialToken { id: sep.clone(), ids: vec![sep_id], tokens: vec![sep.clone()] },
+            special(&cls, 0),
+            seq(A, 0),
+            special(&sep, 0),
+            seq(B, 1),
+            special(&sep, 1),
+        ],
+        vec![
+            SpecialToken {
+                id: cls.clone(),
+                ids: vec![cls_id],
+                tokens: vec![cls.clone()],
+            },
+            SpecialToken {
+                id: sep.clone(),
+                ids: vec![sep_id],
+                tokens: vec![sep.clone()],
+            },
         ],
     )?;
     t.post_processor = Some(PostProcessorWrapper::TemplateProcessing(template));
@@ -87,10 +107,16 @@ pub fn bert_from_vocab_file(path: &str, o: &BertOptions) -> Result<Tokenizer> {
         prefix: o.wordpieces_prefix.clone(),
         cleanup: true,
     }));
-    let specials: Vec<AddedToken> = [&o.pad_token, &o.unk_token, &o.cls_token, &o.sep_token, &o.mask_token]
-        .iter()
-        .map(|c| AddedToken::new(c, true))
-        .collect();
+    let specials: Vec<AddedToken> = [
+        &o.pad_token,
+        &o.unk_token,
+        &o.cls_token,
+        &o.sep_token,
+        &o.mask_token,
+    ]
+    .iter()
+    .map(|c| AddedToken::new(c, true))
+    .collect();
     t.add_tokens(&specials)?;
     Ok(t)
 }
@@ -132,7 +158,11 @@ impl Default for BpeFilesOptions {
 /// transformers (5.x) builds `GPT2Tokenizer` / `RobertaTokenizer` from those files: BPE with
 /// empty prefix/suffix, ByteLevel pre-tokenizer and decoder, then the flavor's post-processor
 /// and special tokens (added tokens; ids from the vocab when it has them, else appended).
-pub fn bpe_from_files(vocab_path: &str, merges_path: &str, o: &BpeFilesOptions) -> Result<Tokenizer> {
+pub fn bpe_from_files(
+    vocab_path: &str,
+    merges_path: &str,
+    o: &BpeFilesOptions,
+) -> Result<Tokenizer> {
     use crate::models::{BpeOptions, BPE};
     use crate::pre_tokenizers::ByteLevel;
     use crate::processors::RobertaProcessing;
@@ -158,11 +188,9 @@ pub fn bpe_from_files(vocab_path: &str, merges_path: &str, o: &BpeFilesOptions) 
         BpeFlavor::Gpt2 => {
             use crate::processors::SequenceId::{A, B};
             let seq = |id, type_id| Piece::Sequence { id, type_id };
-            t.post_processor = Some(PostProcessorWrapper::TemplateProcessing(TemplateProcessing::new(
-                vec![seq(A, 0)],
-                vec![seq(A, 0), seq(B, 1)],
-                vec![],
-            )?));
+            t.post_processor = Some(PostProcessorWrapper::TemplateProcessing(
+                TemplateProcessing::new(vec![seq(A, 0)], vec![seq(A, 0), seq(B, 1)], vec![])?,
+            ));
             t.add_tokens(&[AddedToken::new("<|endoftext|>", true)])?;
         }
         BpeFlavor::Roberta => {

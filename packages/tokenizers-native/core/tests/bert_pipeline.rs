@@ -53,10 +53,12 @@ fn unknown_type_is_a_typed_error_listing_the_supported_ones() {
 
 #[test]
 fn wrong_field_type_names_the_component() {
-    let err = NormalizerWrapper::from_json(r#"{"type":"BertNormalizer","lowercase":"yes"}"#)
-        .unwrap_err();
+    let err =
+        NormalizerWrapper::from_json(r#"{"type":"BertNormalizer","lowercase":"yes"}"#).unwrap_err();
     assert_eq!(err.code(), "INVALID_JSON");
-    assert!(err.to_string().starts_with("normalizer (BertNormalizer): invalid normalizer JSON"));
+    assert!(err
+        .to_string()
+        .starts_with("normalizer (BertNormalizer): invalid normalizer JSON"));
 }
 
 #[test]

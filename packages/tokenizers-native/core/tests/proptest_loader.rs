@@ -74,8 +74,14 @@ fn replace_nth(v: &mut Value, k: &mut usize, new: &Value) -> bool {
 fn check_encode(t: &Tokenizer, text: &str) {
     for input in [
         EncodeInput::from(text),
-        EncodeInput { first: InputSequence::Raw(text.to_owned()), pair: Some(InputSequence::Raw(text.to_owned())) },
-        EncodeInput { first: InputSequence::PreTokenized(text.split(' ').map(str::to_owned).collect()), pair: None },
+        EncodeInput {
+            first: InputSequence::Raw(text.to_owned()),
+            pair: Some(InputSequence::Raw(text.to_owned())),
+        },
+        EncodeInput {
+            first: InputSequence::PreTokenized(text.split(' ').map(str::to_owned).collect()),
+            pair: None,
+        },
     ] {
         for offsets in [OffsetType::Char, OffsetType::Byte] {
             if let Ok(e) = t.encode(&input, true, offsets) {

@@ -23,7 +23,11 @@ impl Decoder for BpeDecoder {
             .enumerate()
             .map(|(i, t)| {
                 let with = if i + 1 == n { "" } else { " " };
-                if self.suffix.is_empty() { t } else { t.replace(&self.suffix, with) }
+                if self.suffix.is_empty() {
+                    t
+                } else {
+                    t.replace(&self.suffix, with)
+                }
             })
             .collect())
     }

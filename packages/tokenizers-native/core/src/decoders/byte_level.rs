@@ -37,7 +37,9 @@ mod tests {
     #[test]
     fn decodes_bytes_and_keeps_other_tokens() {
         let d = ByteLevel::default();
-        let toks = ["Hello", "Ġmy", "Ċ", "<|endoftext|>", "âŃ", "¢"].map(String::from).to_vec();
+        let toks = ["Hello", "Ġmy", "Ċ", "<|endoftext|>", "âŃ", "¢"]
+            .map(String::from)
+            .to_vec();
         assert_eq!(d.decode(toks).unwrap(), "Hello my\n<|endoftext|>⭢");
         // A lone continuation byte is not UTF-8.
         assert_eq!(d.decode(vec!["¢".to_owned()]).unwrap(), "\u{FFFD}");

@@ -39,7 +39,8 @@ pub enum DecoderWrapper {
 }
 
 impl DecoderWrapper {
-    const SUPPORTED: &'static str = "WordPiece, Metaspace, ByteLevel, BPEDecoder, ByteFallback, Fuse, Strip, Replace, Sequence";
+    const SUPPORTED: &'static str =
+        "WordPiece, Metaspace, ByteLevel, BPEDecoder, ByteFallback, Fuse, Strip, Replace, Sequence";
 
     /// Parses one decoder object (the value of `tokenizer.json`'s `decoder`).
     pub fn from_json(json: &str) -> Result<Self> {

@@ -14,7 +14,10 @@ pub struct Replace {
 
 impl Decoder for Replace {
     fn decode_chain(&self, tokens: Vec<String>) -> Result<Vec<String>> {
-        Ok(tokens.iter().map(|t| self.pattern.replace_all(t, &self.content)).collect())
+        Ok(tokens
+            .iter()
+            .map(|t| self.pattern.replace_all(t, &self.content))
+            .collect())
     }
 }
 
@@ -44,12 +47,24 @@ mod tests {
             r#"{"type":"Sequence","decoders":[{"type":"Replace","pattern":{"String":"▁"},"content":" "},{"type":"ByteFallback"},{"type":"Fuse"},{"type":"Strip","content":" ","start":1,"stop":0}]}"#,
         )
         .unwrap();
-        let toks = ["▁Hey", "▁", "<0xE2>", "<0xAD>", "<0xA2>", "<0xFF>", "!"].map(String::from).to_vec();
+        let toks = ["▁Hey", "▁", "<0xE2>", "<0xAD>", "<0xA2>", "<0xFF>", "!"]
+            .map(String::from)
+            .to_vec();
         // One invalid byte spoils its whole run: one U+FFFD per byte, as HF.
-        assert_eq!(d.decode(toks).unwrap(), "Hey \u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}!");
-        let toks = ["▁Hey", "▁", "<0xE2>", "<0xAD>", "<0xA2>"].map(String::from).to_vec();
+        assert_eq!(
+            d.decode(toks).unwrap(),
+            "Hey \u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}!"
+        );
+        let toks = ["▁Hey", "▁", "<0xE2>", "<0xAD>", "<0xA2>"]
+            .map(String::from)
+            .to_vec();
         assert_eq!(d.decode(toks).unwrap(), "Hey ⭢");
-        let b: super::super::DecoderWrapper = serde_json::from_str(r#"{"type":"BPEDecoder","suffix":"</w>"}"#).unwrap();
-        assert_eq!(b.decode(["a</w>", "b", "c</w>"].map(String::from).to_vec()).unwrap(), "a bc");
+        let b: super::super::DecoderWrapper =
+            serde_json::from_str(r#"{"type":"BPEDecoder","suffix":"</w>"}"#).unwrap();
+        assert_eq!(
+            b.decode(["a</w>", "b", "c</w>"].map(String::from).to_vec())
+                .unwrap(),
+            "a bc"
+        );
     }
 }

@@ -27,7 +27,11 @@ impl Decoder for Strip {
             .into_iter()
             .map(|t| {
                 let chars: Vec<char> = t.chars().collect();
-                let lead = chars.iter().take(self.start).take_while(|c| **c == self.content).count();
+                let lead = chars
+                    .iter()
+                    .take(self.start)
+                    .take_while(|c| **c == self.content)
+                    .count();
                 let trail = chars
                     .iter()
                     .rev()

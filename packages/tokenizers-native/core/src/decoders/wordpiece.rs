@@ -78,7 +78,9 @@ mod tests {
     fn joins_continuations_and_cleans_punctuation() {
         let d = WordPieceDecoder::default();
         let toks = ["hello", "##s", "world", ",", "it", "is", "!"];
-        let out = d.decode(toks.iter().map(|s| s.to_string()).collect()).unwrap_or_default();
+        let out = d
+            .decode(toks.iter().map(|s| s.to_string()).collect())
+            .unwrap_or_default();
         assert_eq!(out, "hellos world, it is!");
     }
 }

@@ -8,11 +8,11 @@ mod simple;
 mod unicode;
 
 pub use bert::BertNormalizer;
+pub use precompiled::{Precompiled, PrecompiledError};
 pub use replace::{Pattern, PatternJson, Replace};
 pub use sequence::Sequence;
 pub use simple::{Lowercase, Prepend, Strip, StripAccents};
 pub use unicode::{Nfc, Nfd, Nfkc, Nfkd};
-pub use precompiled::{Precompiled, PrecompiledError};
 
 use crate::tokenizer::{NormalizedString, Normalizer};
 use crate::{Error, Result};

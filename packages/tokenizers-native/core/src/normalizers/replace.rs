@@ -98,16 +98,21 @@ mod tests {
 
     #[test]
     fn replaces_strings_and_regexes() {
-        let r: Replace = serde_json::from_str(r#"{"pattern":{"String":" "},"content":"▁"}"#).unwrap();
+        let r: Replace =
+            serde_json::from_str(r#"{"pattern":{"String":" "},"content":"▁"}"#).unwrap();
         let mut n = NormalizedString::from("a b");
         r.normalize(&mut n).unwrap();
         assert_eq!(n.get(), "a▁b");
         assert_eq!(n.alignments(), &[(0, 1), (1, 2), (1, 2), (1, 2), (2, 3)]);
-        let r: Replace = serde_json::from_str(r#"{"pattern":{"Regex":"\\s+"},"content":" "}"#).unwrap();
+        let r: Replace =
+            serde_json::from_str(r#"{"pattern":{"Regex":"\\s+"},"content":" "}"#).unwrap();
         let mut n = NormalizedString::from("a \t b");
         r.normalize(&mut n).unwrap();
         assert_eq!(n.get(), "a b");
         assert_eq!(n.alignments()[1], (3, 4));
-        assert!(serde_json::from_str::<Replace>(r#"{"pattern":{"Regex":"(?=a)"},"content":""}"#).is_err());
+        assert!(
+            serde_json::from_str::<Replace>(r#"{"pattern":{"Regex":"(?=a)"},"content":""}"#)
+                .is_err()
+        );
     }
 }

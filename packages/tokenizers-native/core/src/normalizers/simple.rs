@@ -62,10 +62,19 @@ mod tests {
     #[test]
     fn strip_prepend_accents() {
         let mut n = NormalizedString::from("  héllo ");
-        Strip { strip_left: true, strip_right: true }.normalize(&mut n).unwrap();
+        Strip {
+            strip_left: true,
+            strip_right: true,
+        }
+        .normalize(&mut n)
+        .unwrap();
         assert_eq!(n.get(), "héllo");
         assert_eq!(n.alignments()[0], (2, 3));
-        Prepend { prepend: "▁".to_owned() }.normalize(&mut n).unwrap();
+        Prepend {
+            prepend: "▁".to_owned(),
+        }
+        .normalize(&mut n)
+        .unwrap();
         assert_eq!(n.get(), "▁héllo");
         assert_eq!(n.alignments()[0], (2, 3));
         let mut n = NormalizedString::from("e\u{301}");

@@ -20,11 +20,18 @@ macro_rules! unicode_normalizer {
 }
 
 unicode_normalizer!(Nfd, "Canonical decomposition.", |n| n.nfd());
-unicode_normalizer!(Nfc, "Canonical decomposition, then canonical composition.", |n| n
-    .unicode_normalize(UnicodeForm::Nfc));
-unicode_normalizer!(Nfkd, "Compatibility decomposition.", |n| n.unicode_normalize(UnicodeForm::Nfkd));
-unicode_normalizer!(Nfkc, "Compatibility decomposition, then canonical composition.", |n| n
-    .unicode_normalize(UnicodeForm::Nfkc));
+unicode_normalizer!(
+    Nfc,
+    "Canonical decomposition, then canonical composition.",
+    |n| n.unicode_normalize(UnicodeForm::Nfc)
+);
+unicode_normalizer!(Nfkd, "Compatibility decomposition.", |n| n
+    .unicode_normalize(UnicodeForm::Nfkd));
+unicode_normalizer!(
+    Nfkc,
+    "Compatibility decomposition, then canonical composition.",
+    |n| n.unicode_normalize(UnicodeForm::Nfkc)
+);
 
 #[cfg(test)]
 mod tests {

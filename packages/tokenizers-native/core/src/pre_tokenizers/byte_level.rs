@@ -126,10 +126,15 @@ fn in_ranges(r: &[(u32, u32)], cp: u32) -> bool {
 
 fn unicode_class(pattern: &str) -> Vec<(u32, u32)> {
     use regex_syntax::hir::{Class as HirClass, HirKind};
-    match regex_syntax::Parser::new().parse(pattern).map(|h| h.into_kind()) {
-        Ok(HirKind::Class(HirClass::Unicode(c))) => {
-            c.ranges().iter().map(|r| (r.start() as u32, r.end() as u32)).collect()
-        }
+    match regex_syntax::Parser::new()
+        .parse(pattern)
+        .map(|h| h.into_kind())
+    {
+        Ok(HirKind::Class(HirClass::Unicode(c))) => c
+            .ranges()
+            .iter()
+            .map(|r| (r.start() as u32, r.end() as u32))
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -151,7 +156,11 @@ fn tables() -> &'static Tables {
                 Some(_) => Class::Other,
             })
             .collect();
-        Tables { bmp, letters, numbers }
+        Tables {
+            bmp,
+            letters,
+            numbers,
+        }
     })
 }
 
@@ -271,7 +280,10 @@ mod tests {
 
     #[test]
     fn splits_like_hf() {
-        let b = ByteLevel { add_prefix_space: false, ..Default::default() };
+        let b = ByteLevel {
+            add_prefix_space: false,
+            ..Default::default()
+        };
         let got = pieces(&b, "Hello there       dear\nx's it's 12ab?!");
         let want = [
             ("Hello", (0, 5)),
@@ -287,7 +299,8 @@ mod tests {
             ("ab", (34, 36)),
             ("?!", (36, 38)),
         ];
-        let want: Vec<(String, Offsets)> = want.iter().map(|(s, o)| ((*s).to_owned(), *o)).collect();
+        let want: Vec<(String, Offsets)> =
+            want.iter().map(|(s, o)| ((*s).to_owned(), *o)).collect();
         assert_eq!(got, want);
         // A char split over several byte chars: every piece points at the whole char.
         assert_eq!(pieces(&b, "i⭢j")[1], ("âŃ¢".to_owned(), (1, 4)));
@@ -295,7 +308,10 @@ mod tests {
 
     #[test]
     fn prefix_space_and_no_regex() {
-        let b = ByteLevel { use_regex: false, ..Default::default() };
+        let b = ByteLevel {
+            use_regex: false,
+            ..Default::default()
+        };
         assert_eq!(pieces(&b, "Hi you"), vec![("ĠHiĠyou".to_owned(), (0, 6))]);
         assert_eq!(pieces(&b, " Hi"), vec![("ĠHi".to_owned(), (0, 3))]);
     }

@@ -6,12 +6,12 @@ mod metaspace;
 mod split;
 mod whitespace;
 
+pub use crate::tokenizer::pre_tokenized::SplitDelimiterBehavior;
 pub use bert::BertPreTokenizer;
 pub use byte_level::{bytes_char, char_byte, ByteLevel};
-pub use crate::tokenizer::pre_tokenized::SplitDelimiterBehavior;
+pub use metaspace::{Metaspace, PrependScheme};
 pub use split::{Digits, Punctuation, Sequence, Split};
 pub use whitespace::{Whitespace, WhitespaceSplit};
-pub use metaspace::{Metaspace, PrependScheme};
 
 use crate::normalizers::parse_tagged;
 use crate::tokenizer::{PreTokenizer, Split as Piece};

@@ -46,7 +46,9 @@ fn isolated() -> SplitDelimiterBehavior {
 
 impl Default for Punctuation {
     fn default() -> Self {
-        Self { behavior: isolated() }
+        Self {
+            behavior: isolated(),
+        }
     }
 }
 
@@ -117,17 +119,48 @@ mod tests {
     #[test]
     fn behaviours_like_hf() {
         let mk = |b: &str, invert: bool| -> Split {
-            serde_json::from_str(&format!(r#"{{"pattern":{{"String":"-"}},"behavior":"{b}","invert":{invert}}}"#)).unwrap()
+            serde_json::from_str(&format!(
+                r#"{{"pattern":{{"String":"-"}},"behavior":"{b}","invert":{invert}}}"#
+            ))
+            .unwrap()
         };
         let s = "the-final--countdown";
         assert_eq!(run(&mk("Removed", false), s), ["the", "final", "countdown"]);
-        assert_eq!(run(&mk("Isolated", false), s), ["the", "-", "final", "-", "-", "countdown"]);
-        assert_eq!(run(&mk("MergedWithPrevious", false), s), ["the-", "final-", "-", "countdown"]);
-        assert_eq!(run(&mk("MergedWithNext", false), s), ["the", "-final", "-", "-countdown"]);
-        assert_eq!(run(&mk("Contiguous", false), s), ["the", "-", "final", "--", "countdown"]);
+        assert_eq!(
+            run(&mk("Isolated", false), s),
+            ["the", "-", "final", "-", "-", "countdown"]
+        );
+        assert_eq!(
+            run(&mk("MergedWithPrevious", false), s),
+            ["the-", "final-", "-", "countdown"]
+        );
+        assert_eq!(
+            run(&mk("MergedWithNext", false), s),
+            ["the", "-final", "-", "-countdown"]
+        );
+        assert_eq!(
+            run(&mk("Contiguous", false), s),
+            ["the", "-", "final", "--", "countdown"]
+        );
         assert_eq!(run(&mk("Removed", true), s), ["-", "-", "-"]);
-        assert_eq!(run(&Digits { individual_digits: false }, "ab123c4"), ["ab", "123", "c", "4"]);
-        assert_eq!(run(&Digits { individual_digits: true }, "12"), ["1", "2"]);
+        assert_eq!(
+            run(
+                &Digits {
+                    individual_digits: false
+                },
+                "ab123c4"
+            ),
+            ["ab", "123", "c", "4"]
+        );
+        assert_eq!(
+            run(
+                &Digits {
+                    individual_digits: true
+                },
+                "12"
+            ),
+            ["1", "2"]
+        );
         assert_eq!(run(&Punctuation::default(), "Hey!?"), ["Hey", "!", "?"]);
     }
 }

@@ -17,10 +17,15 @@ fn is_word(c: char) -> bool {
     static RANGES: OnceLock<Vec<(u32, u32)>> = OnceLock::new();
     let r = RANGES.get_or_init(|| {
         use regex_syntax::hir::{Class, HirKind};
-        match regex_syntax::Parser::new().parse(r"\w").map(|h| h.into_kind()) {
-            Ok(HirKind::Class(Class::Unicode(c))) => {
-                c.ranges().iter().map(|r| (r.start() as u32, r.end() as u32)).collect()
-            }
+        match regex_syntax::Parser::new()
+            .parse(r"\w")
+            .map(|h| h.into_kind())
+        {
+            Ok(HirKind::Class(Class::Unicode(c))) => c
+                .ranges()
+                .iter()
+                .map(|r| (r.start() as u32, r.end() as u32))
+                .collect(),
             _ => Vec::new(),
         }
     });
@@ -39,7 +44,11 @@ impl PreTokenizer for Whitespace {
             // Runs of one kind (word / other), whitespace ends a run and is dropped.
             let mut start: Option<(usize, bool)> = None;
             for (i, c) in s.normalized.char_indices() {
-                let kind = if c.is_whitespace() { None } else { Some(is_word(c)) };
+                let kind = if c.is_whitespace() {
+                    None
+                } else {
+                    Some(is_word(c))
+                };
                 match (start, kind) {
                     (Some((st, k)), Some(k2)) if k == k2 => {
                         let _ = st;

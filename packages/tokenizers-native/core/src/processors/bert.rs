@@ -22,7 +22,13 @@ impl Default for BertProcessing {
 
 /// Surrounds `e` (and each of its overflowing parts) with optional `head` and `tail` special
 /// tokens of type `type_id`; the sequence range covers the original tokens only.
-pub(crate) fn wrap(e: Encoding, seq: usize, head: Option<&(String, u32)>, tail: &(String, u32), type_id: u32) -> Encoding {
+pub(crate) fn wrap(
+    e: Encoding,
+    seq: usize,
+    head: Option<&(String, u32)>,
+    tail: &(String, u32),
+    type_id: u32,
+) -> Encoding {
     let mut e = e;
     let overflowing = std::mem::take(&mut e.overflowing);
     let n = e.len() + usize::from(head.is_some()) + 1;
@@ -45,8 +51,10 @@ pub(crate) fn wrap(e: Encoding, seq: usize, head: Option<&(String, u32)>, tail: 
     out.tokens.extend(e.tokens);
     out.words.extend(e.words);
     out.offsets.extend(e.offsets);
-    out.special_tokens_mask.extend(std::iter::repeat(0).take(out.ids.len() - start));
-    out.attention_mask.extend(std::iter::repeat(1).take(out.ids.len() - start));
+    out.special_tokens_mask
+        .extend(std::iter::repeat(0).take(out.ids.len() - start));
+    out.attention_mask
+        .extend(std::iter::repeat(1).take(out.ids.len() - start));
     let end = out.len();
     special(&mut out, tail);
     out.sequence_ranges = vec![(seq, (start, end))];
@@ -66,7 +74,12 @@ impl PostProcessor for BertProcessing {
         }
     }
 
-    fn process(&self, encoding: Encoding, pair: Option<Encoding>, add_special_tokens: bool) -> Result<Encoding> {
+    fn process(
+        &self,
+        encoding: Encoding,
+        pair: Option<Encoding>,
+        add_special_tokens: bool,
+    ) -> Result<Encoding> {
         Ok(process_each(encoding, pair, |i, e| {
             if !add_special_tokens {
                 e

@@ -41,7 +41,12 @@ impl PostProcessor for ByteLevel {
         0
     }
 
-    fn process(&self, mut encoding: Encoding, mut pair: Option<Encoding>, _add_special_tokens: bool) -> Result<Encoding> {
+    fn process(
+        &self,
+        mut encoding: Encoding,
+        mut pair: Option<Encoding>,
+        _add_special_tokens: bool,
+    ) -> Result<Encoding> {
         if self.trim_offsets {
             trim_all(&mut encoding, self.add_prefix_space);
             if let Some(p) = pair.as_mut() {

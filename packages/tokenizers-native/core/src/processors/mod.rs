@@ -25,7 +25,8 @@ pub enum PostProcessorWrapper {
 }
 
 impl PostProcessorWrapper {
-    const SUPPORTED: &'static str = "BertProcessing, TemplateProcessing, RobertaProcessing, ByteLevel";
+    const SUPPORTED: &'static str =
+        "BertProcessing, TemplateProcessing, RobertaProcessing, ByteLevel";
 
     pub fn from_json(json: &str) -> Result<Self> {
         crate::normalizers::parse_tagged(json, "post_processor", Self::SUPPORTED)
@@ -53,7 +54,12 @@ impl PostProcessor for PostProcessorWrapper {
     fn added_tokens(&self, is_pair: bool) -> usize {
         self.inner().added_tokens(is_pair)
     }
-    fn process(&self, encoding: Encoding, pair: Option<Encoding>, add_special_tokens: bool) -> Result<Encoding> {
+    fn process(
+        &self,
+        encoding: Encoding,
+        pair: Option<Encoding>,
+        add_special_tokens: bool,
+    ) -> Result<Encoding> {
         self.inner().process(encoding, pair, add_special_tokens)
     }
 }

@@ -42,7 +42,12 @@ impl PostProcessor for RobertaProcessing {
         }
     }
 
-    fn process(&self, encoding: Encoding, pair: Option<Encoding>, add_special_tokens: bool) -> Result<Encoding> {
+    fn process(
+        &self,
+        encoding: Encoding,
+        pair: Option<Encoding>,
+        add_special_tokens: bool,
+    ) -> Result<Encoding> {
         Ok(process_each(encoding, pair, |i, mut e| {
             // 1. Trim, 2. every type id 0 (RoBERTa has one segment), 3. special tokens.
             if self.trim_offsets {

@@ -75,7 +75,9 @@ impl TryFrom<TemplateJson> for TemplateProcessing {
         let count = |t: &[Piece]| -> usize {
             t.iter()
                 .map(|p| match p {
-                    Piece::SpecialToken { id, .. } => special_tokens.get(id).map_or(0, |s| s.ids.len()),
+                    Piece::SpecialToken { id, .. } => {
+                        special_tokens.get(id).map_or(0, |s| s.ids.len())
+                    }
                     Piece::Sequence { .. } => 0,
                 })
                 .sum()
@@ -92,11 +94,18 @@ impl TryFrom<TemplateJson> for TemplateProcessing {
 
 impl TemplateProcessing {
     /// Builds and checks a template (every special token it names must be defined).
-    pub fn new(single: Vec<Piece>, pair: Vec<Piece>, special_tokens: Vec<SpecialToken>) -> Result<Self> {
+    pub fn new(
+        single: Vec<Piece>,
+        pair: Vec<Piece>,
+        special_tokens: Vec<SpecialToken>,
+    ) -> Result<Self> {
         TemplateJson {
             single,
             pair,
-            special_tokens: special_tokens.into_iter().map(|t| (t.id.clone(), t)).collect(),
+            special_tokens: special_tokens
+                .into_iter()
+                .map(|t| (t.id.clone(), t))
+                .collect(),
         }
         .try_into()
         .map_err(|message| Error::InvalidConfig {
@@ -105,14 +114,27 @@ impl TemplateProcessing {
         })
     }
 
-    fn apply(&self, template: &[Piece], mut a: Encoding, mut b: Option<Encoding>, add_special: bool) -> Result<Encoding> {
+    fn apply(
+        &self,
+        template: &[Piece],
+        mut a: Encoding,
+        mut b: Option<Encoding>,
+        add_special: bool,
+    ) -> Result<Encoding> {
         // 1. Overflowing parts: each of A's with B (and B's parts), then A with B's parts.
-        let b_over = b.as_mut().map_or_else(Vec::new, |e| std::mem::take(&mut e.overflowing));
+        let b_over = b
+            .as_mut()
+            .map_or_else(Vec::new, |e| std::mem::take(&mut e.overflowing));
         let mut overflowing = Vec::new();
         for a_o in std::mem::take(&mut a.overflowing) {
             overflowing.push(self.apply(template, a_o.clone(), b.clone(), add_special)?);
             for b_o in &b_over {
-                overflowing.push(self.apply(template, a_o.clone(), Some(b_o.clone()), add_special)?);
+                overflowing.push(self.apply(
+                    template,
+                    a_o.clone(),
+                    Some(b_o.clone()),
+                    add_special,
+                )?);
             }
         }
         for b_o in b_over {
@@ -129,13 +151,15 @@ impl TemplateProcessing {
                             1,
                             b.as_ref().ok_or_else(|| Error::InvalidConfig {
                                 field: "post_processor.single".to_owned(),
-                                message: "the template uses $B but only one sequence was given".to_owned(),
+                                message: "the template uses $B but only one sequence was given"
+                                    .to_owned(),
                             })?,
                         ),
                     };
                     let start = out.len();
                     out.ids.extend(&e.ids);
-                    out.type_ids.extend(std::iter::repeat(*type_id).take(e.len()));
+                    out.type_ids
+                        .extend(std::iter::repeat(*type_id).take(e.len()));
                     out.tokens.extend(e.tokens.iter().cloned());
                     out.words.extend(&e.words);
                     out.offsets.extend(&e.offsets);
@@ -151,10 +175,13 @@ impl TemplateProcessing {
                     if !add_special {
                         continue;
                     }
-                    let t = self.special_tokens.get(id).ok_or_else(|| Error::InvalidConfig {
-                        field: "post_processor.special_tokens".to_owned(),
-                        message: format!("missing special token '{id}'"),
-                    })?;
+                    let t = self
+                        .special_tokens
+                        .get(id)
+                        .ok_or_else(|| Error::InvalidConfig {
+                            field: "post_processor.special_tokens".to_owned(),
+                            message: format!("missing special token '{id}'"),
+                        })?;
                     for (tid, tok) in t.ids.iter().zip(&t.tokens) {
                         out.ids.push(*tid);
                         out.type_ids.push(*type_id);
@@ -181,8 +208,17 @@ impl PostProcessor for TemplateProcessing {
         }
     }
 
-    fn process(&self, encoding: Encoding, pair: Option<Encoding>, add_special_tokens: bool) -> Result<Encoding> {
-        let template = if pair.is_some() { &self.pair } else { &self.single };
+    fn process(
+        &self,
+        encoding: Encoding,
+        pair: Option<Encoding>,
+        add_special_tokens: bool,
+    ) -> Result<Encoding> {
+        let template = if pair.is_some() {
+            &self.pair
+        } else {
+            &self.single
+        };
         self.apply(template, encoding, pair, add_special_tokens)
     }
 }

@@ -113,7 +113,11 @@ fn is_word_char(c: char) -> bool {
     // Regex `\w` in Unicode mode: alphabetic, marks, decimal digits, connector punctuation,
     // join controls.
     use unicode_categories::UnicodeCategories;
-    c.is_alphanumeric() || c.is_mark() || c.is_punctuation_connector() || c == '\u{200c}' || c == '\u{200d}'
+    c.is_alphanumeric()
+        || c.is_mark()
+        || c.is_punctuation_connector()
+        || c == '\u{200c}'
+        || c == '\u{200d}'
 }
 
 impl AddedVocabulary {
@@ -130,14 +134,21 @@ impl AddedVocabulary {
     }
 
     pub fn token_to_id(&self, token: &str, model: &dyn Model) -> Option<u32> {
-        self.map.get(token).copied().or_else(|| model.token_to_id(token))
+        self.map
+            .get(token)
+            .copied()
+            .or_else(|| model.token_to_id(token))
     }
 
     /// The string of an added token with this id, if any: its normalized form for tokens
     /// matched on normalized text, else its content (HF's `simple_id_to_token`).
     pub fn id_to_token(&self, id: u32) -> Option<&str> {
         let t = self.map_r.get(&id)?;
-        Some(self.normalized_cache.get(&id).map_or(t.content.as_str(), String::as_str))
+        Some(
+            self.normalized_cache
+                .get(&id)
+                .map_or(t.content.as_str(), String::as_str),
+        )
     }
 
     pub fn is_special_token(&self, token: &str) -> bool {
@@ -215,7 +226,11 @@ impl AddedVocabulary {
     }
 
     /// Cuts `sentence` into `(Some(id) | None, byte range)` pieces covering all of it.
-    fn find_matches(&self, sentence: &str, set: &MatchingSet) -> Vec<(Option<u32>, (usize, usize))> {
+    fn find_matches(
+        &self,
+        sentence: &str,
+        set: &MatchingSet,
+    ) -> Vec<(Option<u32>, (usize, usize))> {
         let Some(ac) = &set.automaton else {
             return vec![(None, (0, sentence.len()))];
         };
@@ -232,7 +247,10 @@ impl AddedVocabulary {
             };
             if token.single_word {
                 let start_space = start == 0
-                    || !sentence[..start].chars().next_back().is_some_and(is_word_char);
+                    || !sentence[..start]
+                        .chars()
+                        .next_back()
+                        .is_some_and(is_word_char);
                 let stop_space = stop == sentence.len()
                     || !sentence[stop..].chars().next().is_some_and(is_word_char);
                 if !start_space || !stop_space {
@@ -240,7 +258,9 @@ impl AddedVocabulary {
                 }
             }
             if token.lstrip {
-                let trimmed = sentence[..start].trim_end_matches(char::is_whitespace).len();
+                let trimmed = sentence[..start]
+                    .trim_end_matches(char::is_whitespace)
+                    .len();
                 start = trimmed.max(start_offset);
             }
             if token.rstrip {
@@ -262,7 +282,10 @@ impl AddedVocabulary {
     fn split_piece(&self, split: Split, set: &MatchingSet, out: &mut Vec<Piece>) {
         if set.automaton.is_none() {
             if !split.normalized.is_empty() {
-                out.push(Piece { split, tokens: None });
+                out.push(Piece {
+                    split,
+                    tokens: None,
+                });
             }
             return;
         }
@@ -275,7 +298,10 @@ impl AddedVocabulary {
                 let len = piece.normalized.len();
                 vec![Token::new(id, piece.normalized.clone(), (0, len))]
             });
-            out.push(Piece { split: piece, tokens });
+            out.push(Piece {
+                split: piece,
+                tokens,
+            });
         }
     }
 

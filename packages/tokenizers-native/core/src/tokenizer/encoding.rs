@@ -52,7 +52,14 @@ impl Encoding {
     }
 
     /// Appends one ordinary (non-special, attended) token.
-    pub fn push(&mut self, id: u32, token: String, offsets: Offsets, word: Option<u32>, type_id: u32) {
+    pub fn push(
+        &mut self,
+        id: u32,
+        token: String,
+        offsets: Offsets,
+        word: Option<u32>,
+        type_id: u32,
+    ) {
         self.ids.push(id);
         self.tokens.push(token);
         self.offsets.push(offsets);
@@ -191,8 +198,11 @@ impl Encoding {
         } else {
             0
         };
-        self.offsets
-            .extend(pair.offsets.into_iter().map(|(s, e)| (s + shift, e + shift)));
+        self.offsets.extend(
+            pair.offsets
+                .into_iter()
+                .map(|(s, e)| (s + shift, e + shift)),
+        );
         self.special_tokens_mask.extend(pair.special_tokens_mask);
         self.attention_mask.extend(pair.attention_mask);
         self.overflowing = overflowings;
@@ -208,7 +218,14 @@ impl Encoding {
     }
 
     /// Pads to `target` tokens (and every overflowing part too).
-    pub fn pad(&mut self, target: usize, pad_id: u32, pad_type_id: u32, pad_token: &str, direction: Direction) {
+    pub fn pad(
+        &mut self,
+        target: usize,
+        pad_id: u32,
+        pad_type_id: u32,
+        pad_token: &str,
+        direction: Direction,
+    ) {
         for o in &mut self.overflowing {
             o.pad(target, pad_id, pad_type_id, pad_token, direction);
         }

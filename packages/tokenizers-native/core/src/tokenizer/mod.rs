@@ -68,7 +68,12 @@ pub trait Decoder {
 pub trait PostProcessor {
     /// How many tokens `process` adds, for truncation to leave room for them.
     fn added_tokens(&self, is_pair: bool) -> usize;
-    fn process(&self, encoding: Encoding, pair: Option<Encoding>, add_special_tokens: bool) -> Result<Encoding>;
+    fn process(
+        &self,
+        encoding: Encoding,
+        pair: Option<Encoding>,
+        add_special_tokens: bool,
+    ) -> Result<Encoding>;
 }
 
 /// What HF does with no post-processor (and ByteLevel after trimming): a single encoding as

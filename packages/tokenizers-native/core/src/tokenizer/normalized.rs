@@ -183,9 +183,20 @@ impl NormalizedString {
     /// Removes leading and/or trailing whitespace; the chars kept keep their alignment.
     pub fn strip(&mut self, left: bool, right: bool) -> &mut Self {
         let n = self.normalized.chars().count();
-        let lead = if left { self.normalized.chars().take_while(|c| c.is_whitespace()).count() } else { 0 };
+        let lead = if left {
+            self.normalized
+                .chars()
+                .take_while(|c| c.is_whitespace())
+                .count()
+        } else {
+            0
+        };
         let trail = if right && lead < n {
-            self.normalized.chars().rev().take_while(|c| c.is_whitespace()).count()
+            self.normalized
+                .chars()
+                .rev()
+                .take_while(|c| c.is_whitespace())
+                .count()
         } else {
             0
         };
@@ -231,7 +242,11 @@ impl NormalizedString {
         for &(start, end) in matches {
             normalized.push_str(&self.normalized[last..start]);
             alignments.extend_from_slice(&self.alignments[last..start]);
-            let align = if end == 0 { (0, 0) } else { self.alignments[end - 1] };
+            let align = if end == 0 {
+                (0, 0)
+            } else {
+                self.alignments[end - 1]
+            };
             normalized.push_str(content);
             alignments.extend(std::iter::repeat(align).take(content.len()));
             last = end;
@@ -272,13 +287,23 @@ pub enum UnicodeForm {
 /// If the result differs from the reference normalization (which it should not), falls back
 /// to aligning by starter groups.
 pub(crate) fn unicode_changes(s: &str, form: UnicodeForm) -> Vec<(char, isize)> {
-    use unicode_normalization::char::{canonical_combining_class as ccc, compose, decompose_canonical, decompose_compatible};
+    use unicode_normalization::char::{
+        canonical_combining_class as ccc, compose, decompose_canonical, decompose_compatible,
+    };
     // Originals consumed by a char with change `c`, and back.
     fn consumed(c: isize) -> isize {
-        if c > 0 { 0 } else { 1 - c }
+        if c > 0 {
+            0
+        } else {
+            1 - c
+        }
     }
     fn change(k: isize) -> isize {
-        if k == 0 { 1 } else { 1 - k }
+        if k == 0 {
+            1
+        } else {
+            1 - k
+        }
     }
     // 1. Decompose.
     let mut d: Vec<(char, isize)> = Vec::with_capacity(s.len());

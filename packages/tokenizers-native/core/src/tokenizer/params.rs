@@ -176,6 +176,12 @@ pub fn pad_encodings(encodings: &mut [Encoding], params: &PaddingParams) {
         }
     }
     for e in encodings {
-        e.pad(target, params.pad_id, params.pad_type_id, &params.pad_token, params.direction);
+        e.pad(
+            target,
+            params.pad_id,
+            params.pad_type_id,
+            &params.pad_token,
+            params.direction,
+        );
     }
 }

@@ -4,7 +4,9 @@
 use super::added_vocabulary::{AddedToken, AddedTokenWithId, AddedVocabulary};
 use super::params::{pad_encodings, truncate_encodings};
 use super::pre_tokenized::Piece;
-use super::{Decoder, Encoding, Model, PaddingParams, PostProcessor, PreTokenizer, TruncationParams};
+use super::{
+    Decoder, Encoding, Model, PaddingParams, PostProcessor, PreTokenizer, TruncationParams,
+};
 use crate::decoders::DecoderWrapper;
 use crate::models::ModelWrapper;
 use crate::normalizers::NormalizerWrapper;
@@ -77,13 +79,22 @@ struct TokenizerJson<'a> {
 
 fn in_file(source: &str, e: Error) -> Error {
     match e {
-        Error::UnknownComponent { kind, field, found, supported } => Error::UnknownComponent {
+        Error::UnknownComponent {
+            kind,
+            field,
+            found,
+            supported,
+        } => Error::UnknownComponent {
             kind,
             field: format!("{source}: {field}"),
             found,
             supported,
         },
-        Error::InvalidJson { kind, field, message } => Error::InvalidJson {
+        Error::InvalidJson {
+            kind,
+            field,
+            message,
+        } => Error::InvalidJson {
             kind,
             field: format!("{source}: {field}"),
             message,
@@ -184,11 +195,12 @@ impl Tokenizer {
     }
 
     fn parse(json: &str) -> Result<Self> {
-        let value: serde_json::Value = serde_json::from_str(json).map_err(|e| Error::InvalidJson {
-            kind: "tokenizer",
-            field: "(root)".to_owned(),
-            message: e.to_string(),
-        })?;
+        let value: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| Error::InvalidJson {
+                kind: "tokenizer",
+                field: "(root)".to_owned(),
+                message: e.to_string(),
+            })?;
         let serde_json::Value::Object(mut root) = value else {
             return Err(Error::InvalidJson {
                 kind: "tokenizer",
@@ -304,12 +316,20 @@ impl Tokenizer {
     }
 
     fn n_added_tokens(&self, is_pair: bool) -> usize {
-        self.post_processor.as_ref().map_or(0, |p| p.added_tokens(is_pair))
+        self.post_processor
+            .as_ref()
+            .map_or(0, |p| p.added_tokens(is_pair))
     }
 
     /// Encodes one text (or one word of a pre-tokenized input) into an `Encoding` without
     /// special tokens. `word_idx` is the word index for pre-tokenized input.
-    fn encode_text(&self, text: &str, type_id: u32, word_idx: Option<u32>, offset_type: OffsetType) -> Result<Encoding> {
+    fn encode_text(
+        &self,
+        text: &str,
+        type_id: u32,
+        word_idx: Option<u32>,
+        offset_type: OffsetType,
+    ) -> Result<Encoding> {
         // 1. Added tokens out, normalize the rest.
         let pieces = self
             .added_vocabulary
@@ -326,7 +346,10 @@ impl Tokenizer {
                     }
                     for split in pre.pre_tokenize(vec![p.split])? {
                         if !split.normalized.is_empty() {
-                            out.push(Piece { split, tokens: None });
+                            out.push(Piece {
+                                split,
+                                tokens: None,
+                            });
                         }
                     }
                 }
@@ -364,7 +387,12 @@ impl Tokenizer {
         Ok(enc)
     }
 
-    fn encode_sequence(&self, seq: &InputSequence, type_id: u32, offset_type: OffsetType) -> Result<Encoding> {
+    fn encode_sequence(
+        &self,
+        seq: &InputSequence,
+        type_id: u32,
+        offset_type: OffsetType,
+    ) -> Result<Encoding> {
         match seq {
             InputSequence::Raw(s) => self.encode_text(s, type_id, None, offset_type),
             InputSequence::PreTokenized(words) => {
@@ -379,7 +407,12 @@ impl Tokenizer {
     }
 
     /// Encodes a sequence or a pair: tokens, then truncation, special tokens and padding.
-    pub fn encode(&self, input: &EncodeInput, add_special_tokens: bool, offset_type: OffsetType) -> Result<Encoding> {
+    pub fn encode(
+        &self,
+        input: &EncodeInput,
+        add_special_tokens: bool,
+        offset_type: OffsetType,
+    ) -> Result<Encoding> {
         let mut a = self.encode_sequence(&input.first, 0, offset_type)?;
         let mut b = input
             .pair
@@ -397,20 +430,32 @@ impl Tokenizer {
     }
 
     /// Truncates, adds special tokens, pads: the last steps of `encode`.
-    pub fn post_process(&self, a: Encoding, b: Option<Encoding>, add_special_tokens: bool) -> Result<Encoding> {
+    pub fn post_process(
+        &self,
+        a: Encoding,
+        b: Option<Encoding>,
+        add_special_tokens: bool,
+    ) -> Result<Encoding> {
         // 1. Truncate, leaving room for the special tokens.
         let (a, b) = match &self.truncation {
             None => (a, b),
             Some(t) => {
-                let added = if add_special_tokens { self.n_added_tokens(b.is_some()) } else { 0 };
+                let added = if add_special_tokens {
+                    self.n_added_tokens(b.is_some())
+                } else {
+                    0
+                };
                 let mut params = t.clone();
-                params.max_length = t.max_length.checked_sub(added).ok_or_else(|| Error::InvalidConfig {
-                    field: "truncation.max_length".to_owned(),
-                    message: format!(
-                        "max_length ({}) is smaller than the {added} special tokens to add",
-                        t.max_length
-                    ),
-                })?;
+                params.max_length =
+                    t.max_length
+                        .checked_sub(added)
+                        .ok_or_else(|| Error::InvalidConfig {
+                            field: "truncation.max_length".to_owned(),
+                            message: format!(
+                                "max_length ({}) is smaller than the {added} special tokens to add",
+                                t.max_length
+                            ),
+                        })?;
                 truncate_encodings(a, b, &params)?
             }
         };

@@ -62,7 +62,11 @@ impl Split {
     /// Splits by `matches`, `(range, is_match)` pairs that tile the text in order (HF's
     /// `find_matches` output), applying `behavior` exactly as HF's `NormalizedString::split`.
     /// Empty pieces are dropped.
-    pub fn split_matches(&self, matches: Vec<((usize, usize), bool)>, behavior: SplitDelimiterBehavior) -> Vec<Split> {
+    pub fn split_matches(
+        &self,
+        matches: Vec<((usize, usize), bool)>,
+        behavior: SplitDelimiterBehavior,
+    ) -> Vec<Split> {
         use SplitDelimiterBehavior as B;
         // (range, remove)
         let ranges: Vec<((usize, usize), bool)> = match behavior {

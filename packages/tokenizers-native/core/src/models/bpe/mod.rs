@@ -120,7 +120,9 @@ impl Clone for BPE {
 
 impl PartialEq for BPE {
     fn eq(&self, other: &Self) -> bool {
-        self.vocab == other.vocab && self.merge_list == other.merge_list && self.options == other.options
+        self.vocab == other.vocab
+            && self.merge_list == other.merge_list
+            && self.options == other.options
     }
 }
 
@@ -148,7 +150,9 @@ impl TryFrom<BpeJson> for BPE {
 }
 
 /// "a b" lines to pairs; a line without exactly one space is an error naming its rank.
-fn parse_merge_lines<'a, I: Iterator<Item = &'a str>>(lines: I) -> std::result::Result<Vec<(String, String)>, BpeError> {
+fn parse_merge_lines<'a, I: Iterator<Item = &'a str>>(
+    lines: I,
+) -> std::result::Result<Vec<(String, String)>, BpeError> {
     lines
         .enumerate()
         .map(|(rank, line)| {
@@ -166,20 +170,30 @@ fn parse_merge_lines<'a, I: Iterator<Item = &'a str>>(lines: I) -> std::result::
 
 impl BPE {
     /// Builds the model; every merge's parts and result must be in `vocab`.
-    pub fn new(vocab: Vocab, merges: Vec<(String, String)>, options: BpeOptions) -> std::result::Result<Self, BpeError> {
+    pub fn new(
+        vocab: Vocab,
+        merges: Vec<(String, String)>,
+        options: BpeOptions,
+    ) -> std::result::Result<Self, BpeError> {
         if let Some(d) = options.dropout {
             if !(0.0..=1.0).contains(&d) {
                 return Err(BpeError::InvalidDropout(d));
             }
         }
-        let prefix_len = options.continuing_subword_prefix.as_ref().map_or(0, String::len);
+        let prefix_len = options
+            .continuing_subword_prefix
+            .as_ref()
+            .map_or(0, String::len);
         let mut map = MergeMap::default();
         let mut merge_list = Vec::with_capacity(merges.len());
         let id = |rank: usize, t: &str| {
-            vocab.get(t).copied().ok_or_else(|| BpeError::MergeTokenOutOfVocabulary {
-                rank,
-                token: t.to_owned(),
-            })
+            vocab
+                .get(t)
+                .copied()
+                .ok_or_else(|| BpeError::MergeTokenOutOfVocabulary {
+                    rank,
+                    token: t.to_owned(),
+                })
         };
         for (rank, (a, b)) in merges.iter().enumerate() {
             let (a_id, b_id) = (id(rank, a)?, id(rank, b)?);
@@ -215,13 +229,17 @@ impl BPE {
 
     /// Reads GPT-2's `vocab.json` (token -> id) and `merges.txt` (`#version` line, then one
     /// "a b" merge per line).
-    pub fn read_files(vocab_path: &str, merges_path: &str) -> Result<(Vocab, Vec<(String, String)>)> {
+    pub fn read_files(
+        vocab_path: &str,
+        merges_path: &str,
+    ) -> Result<(Vocab, Vec<(String, String)>)> {
         let text = crate::error::read_text_file(vocab_path)?;
-        let vocab: HashMap<String, u32> = serde_json::from_str(&text).map_err(|e| Error::InvalidFile {
-            path: vocab_path.to_owned(),
-            line: e.line(),
-            message: format!("expected a JSON object of token -> id: {e}"),
-        })?;
+        let vocab: HashMap<String, u32> =
+            serde_json::from_str(&text).map_err(|e| Error::InvalidFile {
+                path: vocab_path.to_owned(),
+                line: e.line(),
+                message: format!("expected a JSON object of token -> id: {e}"),
+            })?;
         let text = crate::error::read_text_file(merges_path)?;
         let mut merges = Vec::new();
         for (i, line) in text.lines().enumerate() {
@@ -235,7 +253,9 @@ impl BPE {
                     return Err(Error::InvalidFile {
                         path: merges_path.to_owned(),
                         line: i + 1,
-                        message: format!("expected two tokens separated by one space, found '{line}'"),
+                        message: format!(
+                            "expected two tokens separated by one space, found '{line}'"
+                        ),
                     })
                 }
             }
@@ -264,8 +284,14 @@ impl BPE {
             let piece = &w[i..i + c.len_utf8()];
             let byte_len = piece.len();
             // The symbol as the vocab spells it: prefix on all but the first, suffix on the last.
-            let prefix = o.continuing_subword_prefix.as_deref().filter(|p| i > 0 && !p.is_empty());
-            let suffix = o.end_of_word_suffix.as_deref().filter(|x| is_last && !x.is_empty());
+            let prefix = o
+                .continuing_subword_prefix
+                .as_deref()
+                .filter(|p| i > 0 && !p.is_empty());
+            let suffix = o
+                .end_of_word_suffix
+                .as_deref()
+                .filter(|x| is_last && !x.is_empty());
             let key: &str = if prefix.is_none() && suffix.is_none() {
                 piece
             } else {
@@ -293,12 +319,10 @@ impl BPE {
                 }
             }
             if let Some(u) = &o.unk_token {
-                let unk_id = self
-                    .unk_id
-                    .ok_or_else(|| Error::MissingToken {
-                        field: "model.unk_token".to_owned(),
-                        token: u.clone(),
-                    })?;
+                let unk_id = self.unk_id.ok_or_else(|| Error::MissingToken {
+                    field: "model.unk_token".to_owned(),
+                    token: u.clone(),
+                })?;
                 unk = match unk {
                     Some((id, len)) if o.fuse_unk => Some((id, len + byte_len)),
                     Some((id, len)) => {
@@ -365,10 +389,17 @@ impl Model for BPE {
         }
         if self.options.ignore_merges {
             if let Some(&id) = self.vocab.get(sequence) {
-                return Ok(vec![Token::new(id, sequence.to_owned(), (0, sequence.len()))]);
+                return Ok(vec![Token::new(
+                    id,
+                    sequence.to_owned(),
+                    (0, sequence.len()),
+                )]);
             }
         }
-        let cache = self.cache.as_ref().filter(|_| sequence.len() < CACHE_MAX_WORD);
+        let cache = self
+            .cache
+            .as_ref()
+            .filter(|_| sequence.len() < CACHE_MAX_WORD);
         if let Some(c) = cache {
             if let Ok(map) = c.try_read() {
                 if let Some(hit) = map.get(sequence) {
@@ -385,7 +416,10 @@ impl Model for BPE {
         if let Some(c) = cache {
             if let Ok(mut map) = c.try_write() {
                 if map.len() < CACHE_CAPACITY {
-                    map.insert(sequence.to_owned(), word.symbols.iter().map(|s| (s.id, s.len)).collect());
+                    map.insert(
+                        sequence.to_owned(),
+                        word.symbols.iter().map(|s| (s.id, s.len)).collect(),
+                    );
                 }
             }
         }
@@ -414,25 +448,67 @@ mod tests {
     use super::*;
 
     fn vocab(tokens: &[&str]) -> Vocab {
-        tokens.iter().enumerate().map(|(i, t)| ((*t).to_owned(), i as u32)).collect()
+        tokens
+            .iter()
+            .enumerate()
+            .map(|(i, t)| ((*t).to_owned(), i as u32))
+            .collect()
     }
 
     fn pairs(m: &[(&str, &str)]) -> Vec<(String, String)> {
-        m.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
+        m.iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect()
     }
 
     fn toks(b: &BPE, s: &str) -> Vec<(String, (usize, usize))> {
-        b.tokenize(s).unwrap().into_iter().map(|t| (t.value, t.offsets)).collect()
+        b.tokenize(s)
+            .unwrap()
+            .into_iter()
+            .map(|t| (t.value, t.offsets))
+            .collect()
     }
 
     #[test]
     fn merges_lowest_rank_first() {
-        let v = vocab(&["u", "n", "r", "e", "l", "a", "t", "d", "re", "at", "ed", "un", "ated", "rel", "related", "unrelated"]);
-        let m = pairs(&[("r", "e"), ("a", "t"), ("e", "d"), ("u", "n"), ("at", "ed"), ("re", "l"), ("rel", "ated"), ("un", "related")]);
+        let v = vocab(&[
+            "u",
+            "n",
+            "r",
+            "e",
+            "l",
+            "a",
+            "t",
+            "d",
+            "re",
+            "at",
+            "ed",
+            "un",
+            "ated",
+            "rel",
+            "related",
+            "unrelated",
+        ]);
+        let m = pairs(&[
+            ("r", "e"),
+            ("a", "t"),
+            ("e", "d"),
+            ("u", "n"),
+            ("at", "ed"),
+            ("re", "l"),
+            ("rel", "ated"),
+            ("un", "related"),
+        ]);
         let b = BPE::new(v, m, BpeOptions::default()).unwrap();
-        assert_eq!(toks(&b, "unrelated"), vec![("unrelated".to_owned(), (0, 9))]);
+        assert_eq!(
+            toks(&b, "unrelated"),
+            vec![("unrelated".to_owned(), (0, 9))]
+        );
         // Cached the second time: same answer.
-        assert_eq!(toks(&b, "unrelated"), vec![("unrelated".to_owned(), (0, 9))]);
+        assert_eq!(
+            toks(&b, "unrelated"),
+            vec![("unrelated".to_owned(), (0, 9))]
+        );
         let mut o = BpeOptions::default();
         o.dropout = Some(1.0);
         let v = vocab(&["a", "b", "ab"]);
@@ -443,9 +519,15 @@ mod tests {
     #[test]
     fn unknown_chars_fused_or_not_and_byte_fallback() {
         let v = vocab(&["<unk>", "a", "b", "<0x63>"]);
-        let mut o = BpeOptions { unk_token: Some("<unk>".to_owned()), ..Default::default() };
+        let mut o = BpeOptions {
+            unk_token: Some("<unk>".to_owned()),
+            ..Default::default()
+        };
         let b = BPE::new(v.clone(), vec![], o.clone()).unwrap();
-        assert_eq!(toks(&b, "axxb").iter().map(|t| t.1).collect::<Vec<_>>(), vec![(0, 1), (1, 2), (2, 3), (3, 4)]);
+        assert_eq!(
+            toks(&b, "axxb").iter().map(|t| t.1).collect::<Vec<_>>(),
+            vec![(0, 1), (1, 2), (2, 3), (3, 4)]
+        );
         o.fuse_unk = true;
         let b = BPE::new(v.clone(), vec![], o.clone()).unwrap();
         assert_eq!(toks(&b, "axxb")[1], ("<unk>".to_owned(), (1, 3)));
@@ -457,22 +539,31 @@ mod tests {
 
     #[test]
     fn prefix_and_suffix() {
-        let v = vocab(&["a", "##b", "##c", "ab", "abc", "c</w>", "##c</w>", "abc</w>"]);
-        let o = BpeOptions { continuing_subword_prefix: Some("##".to_owned()), ..Default::default() };
+        let v = vocab(&[
+            "a", "##b", "##c", "ab", "abc", "c</w>", "##c</w>", "abc</w>",
+        ]);
+        let o = BpeOptions {
+            continuing_subword_prefix: Some("##".to_owned()),
+            ..Default::default()
+        };
         let b = BPE::new(v, pairs(&[("a", "##b"), ("ab", "##c")]), o).unwrap();
         assert_eq!(toks(&b, "abc"), vec![("abc".to_owned(), (0, 3))]);
     }
 
     #[test]
     fn json_both_merge_forms_and_errors() {
-        let a: BPE = serde_json::from_str(r#"{"vocab":{"a":0,"b":1,"ab":2},"merges":["a b"]}"#).unwrap();
-        let b: BPE = serde_json::from_str(r#"{"vocab":{"a":0,"b":1,"ab":2},"merges":[["a","b"]]}"#).unwrap();
+        let a: BPE =
+            serde_json::from_str(r#"{"vocab":{"a":0,"b":1,"ab":2},"merges":["a b"]}"#).unwrap();
+        let b: BPE =
+            serde_json::from_str(r#"{"vocab":{"a":0,"b":1,"ab":2},"merges":[["a","b"]]}"#).unwrap();
         assert_eq!(a, b);
-        let e = serde_json::from_str::<BPE>(r#"{"vocab":{"a":0,"b":1},"merges":["a b"]}"#).unwrap_err();
+        let e =
+            serde_json::from_str::<BPE>(r#"{"vocab":{"a":0,"b":1},"merges":["a b"]}"#).unwrap_err();
         assert!(e.to_string().contains("'ab' is not in the vocab"), "{e}");
         let e = serde_json::from_str::<BPE>(r#"{"vocab":{"a":0},"merges":["a"]}"#).unwrap_err();
         assert!(e.to_string().contains("merges[0]"), "{e}");
-        let e = serde_json::from_str::<BPE>(r#"{"dropout":1.5,"vocab":{},"merges":[]}"#).unwrap_err();
+        let e =
+            serde_json::from_str::<BPE>(r#"{"dropout":1.5,"vocab":{},"merges":[]}"#).unwrap_err();
         assert!(e.to_string().contains("dropout"), "{e}");
     }
 }

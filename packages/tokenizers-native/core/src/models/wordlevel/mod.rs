@@ -60,7 +60,11 @@ impl Model for WordLevel {
             return Ok(vec![Token::new(id, word.to_owned(), (0, word.len()))]);
         }
         match self.vocab.get(&self.unk_token) {
-            Some(&id) => Ok(vec![Token::new(id, self.unk_token.clone(), (0, word.len()))]),
+            Some(&id) => Ok(vec![Token::new(
+                id,
+                self.unk_token.clone(),
+                (0, word.len()),
+            )]),
             None => Err(Error::MissingToken {
                 field: "model.unk_token".to_owned(),
                 token: self.unk_token.clone(),
@@ -91,10 +95,12 @@ mod tests {
 
     #[test]
     fn words_or_unk() {
-        let m: WordLevel = serde_json::from_str(r#"{"vocab":{"<unk>":0,"hi":1},"unk_token":"<unk>"}"#).unwrap();
+        let m: WordLevel =
+            serde_json::from_str(r#"{"vocab":{"<unk>":0,"hi":1},"unk_token":"<unk>"}"#).unwrap();
         assert_eq!(m.tokenize("hi").unwrap()[0].id, 1);
         assert_eq!(m.tokenize("yo").unwrap()[0].offsets, (0, 2));
-        let m: WordLevel = serde_json::from_str(r#"{"vocab":{"hi":1},"unk_token":"<unk>"}"#).unwrap();
+        let m: WordLevel =
+            serde_json::from_str(r#"{"vocab":{"hi":1},"unk_token":"<unk>"}"#).unwrap();
         assert!(m.tokenize("yo").is_err());
         assert_eq!(
             serde_json::to_string(&m).unwrap(),

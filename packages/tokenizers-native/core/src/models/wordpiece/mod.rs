@@ -97,11 +97,19 @@ impl WordPiece {
     }
 
     fn unk(&self, word: &str) -> Result<Vec<Token>> {
-        let id = self.vocab.get(&self.unk_token).copied().ok_or_else(|| Error::MissingToken {
-            field: "model.unk_token".to_owned(),
-            token: self.unk_token.clone(),
-        })?;
-        Ok(vec![Token::new(id, self.unk_token.clone(), (0, word.len()))])
+        let id = self
+            .vocab
+            .get(&self.unk_token)
+            .copied()
+            .ok_or_else(|| Error::MissingToken {
+                field: "model.unk_token".to_owned(),
+                token: self.unk_token.clone(),
+            })?;
+        Ok(vec![Token::new(
+            id,
+            self.unk_token.clone(),
+            (0, word.len()),
+        )])
     }
 }
 
@@ -184,7 +192,10 @@ mod tests {
         let toks = model().tokenize("unaffable").unwrap_or_default();
         let got: Vec<(&str, (usize, usize))> =
             toks.iter().map(|t| (t.value.as_str(), t.offsets)).collect();
-        assert_eq!(got, vec![("un", (0, 2)), ("##aff", (2, 5)), ("##able", (5, 9))]);
+        assert_eq!(
+            got,
+            vec![("un", (0, 2)), ("##aff", (2, 5)), ("##able", (5, 9))]
+        );
     }
 
     #[test]
@@ -196,6 +207,8 @@ mod tests {
     #[test]
     fn serializes_vocab_in_id_order() {
         let json = serde_json::to_string(&model()).unwrap_or_default();
-        assert!(json.contains(r###""vocab":{"[UNK]":0,"un":1,"##aff":2,"##able":3,"a":4,"##ff":5}"###));
+        assert!(
+            json.contains(r###""vocab":{"[UNK]":0,"un":1,"##aff":2,"##able":3,"a":4,"##ff":5}"###)
+        );
     }
 }
