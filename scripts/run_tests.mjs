@@ -54,7 +54,7 @@ if (build.status !== 0) {
 }
 
 // 2. Rust.
-const cargo = run('cargo', ['test', '--workspace', '--color=never'], { capture: true });
+const cargo = run('cargo', ['test', '--workspace', '--no-fail-fast', '--color=never'], { capture: true });
 {
   let passed = 0;
   let failed = 0;
