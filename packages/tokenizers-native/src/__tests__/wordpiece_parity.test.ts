@@ -1,60 +1,11 @@
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Encoding, Tokenizer, TokenizerError } from '../index.js';
+import { Tokenizer, TokenizerError } from '../index.js';
 import { bertUncasedVocab, CASED_VOCAB, expectedSha, parityLines } from './corpus.js';
-
-// The oracle: HF's Rust tokenizers, as published for Node.
-const require = createRequire(import.meta.url);
-const hf = require('tokenizers') as typeof import('tokenizers');
-type HfEncoding = Awaited<ReturnType<InstanceType<typeof hf.Tokenizer>['encode']>>;
-
-/** Every field of an encoding, overflowing parts included, in one comparable object. */
-function ours(e: Encoding): unknown {
-  return {
-    ids: e.ids,
-    typeIds: e.typeIds,
-    tokens: e.tokens,
-    offsets: e.offsets.map(([s, t]) => [s, t]),
-    attentionMask: e.attentionMask,
-    specialTokensMask: e.specialTokensMask,
-    wordIds: e.wordIds,
-    sequenceIds: e.sequenceIds,
-    overflowing: e.overflowing.map(ours),
-  };
-}
-
-function theirs(e: HfEncoding): unknown {
-  return {
-    ids: e.getIds(),
-    typeIds: e.getTypeIds(),
-    tokens: e.getTokens(),
-    offsets: e.getOffsets(),
-    attentionMask: e.getAttentionMask(),
-    specialTokensMask: e.getSpecialTokensMask(),
-    wordIds: e.getWordIds().map((w) => w ?? null),
-    sequenceIds: e.getSequenceIds().map((s) => s ?? null),
-    overflowing: e.getOverflowing().map(theirs),
-  };
-}
-
-/** Compares encodings one by one; returns how many were identical. */
-function compareAll(inputs: readonly unknown[], a: Encoding[], b: HfEncoding[]): number {
-  expect(a.length).toBe(inputs.length);
-  expect(b.length).toBe(inputs.length);
-  let same = 0;
-  for (let i = 0; i < inputs.length; i++) {
-    const x = a[i];
-    const y = b[i];
-    if (x === undefined || y === undefined) throw new Error(`missing encoding ${i}`);
-    expect(ours(x), JSON.stringify(inputs[i]).slice(0, 200)).toEqual(theirs(y));
-    same++;
-  }
-  return same;
-}
+import { compareAll, type HfEncoding, hf, ours, theirs } from './parity.js';
 
 const lines = parityLines();
 
