@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { EncodingData } from '../binding.cjs';
+import type { EncodingBatch } from '../binding.cjs';
 import { binding } from './binding.js';
 import { native, TokenizerError } from './errors.js';
 import type { Offsets } from './pre_tokenizer.js';
@@ -8,6 +8,50 @@ type NativeTokenizer = InstanceType<typeof binding.NativeTokenizer>;
 
 /** One input: a text, or a text already split into words (offsets are then per word). */
 export type InputSequence = string | readonly string[];
+
+/** `u32::MAX` in the native buffers: no word / no sequence. */
+const NONE = 0xffffffff;
+
+/**
+ * A batch of encodings as the binding returns it: one `u32` buffer and one string of all the
+ * token strings (layout in `native/src/tokenizer.rs`, `EncodingBatch`). `Encoding`s are views
+ * into it: nothing per token is built in JS until a property is read.
+ */
+class FlatBatch {
+  readonly data: Uint32Array;
+  readonly tokens: string;
+  /** Number of tokens in all (the length of each column). */
+  readonly total: number;
+  /** Start of the columns in `data`. */
+  readonly cols: number;
+
+  constructor(batch: EncodingBatch) {
+    this.data = batch.data;
+    this.tokens = batch.tokens;
+    this.total = this.data[2] ?? 0;
+    this.cols = 3 + 4 * (this.data[0] ?? 0);
+  }
+
+  /** The top-level encodings, in input order. */
+  roots(): Encoding[] {
+    const n = this.data[1] ?? 0;
+    const out: Encoding[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = new Encoding(this, i);
+    return out;
+  }
+
+  /** Entry `k` (0 token start, 1 token end, 2 overflow start, 3 overflow end) of encoding `i`. */
+  entry(i: number, k: number): number {
+    return this.data[3 + 4 * i + k] ?? 0;
+  }
+
+  /** Column `c` (0 ids, 1 type ids, 2 attention, 3 special mask, 4 words, 5 sequence ids,
+   * 6 token ends) for tokens `[start, end)`. */
+  column(c: number, start: number, end: number): Uint32Array {
+    const at = this.cols + c * this.total;
+    return this.data.subarray(at + start, at + end);
+  }
+}
 
 /**
  * The result of encoding one input (or a pair), aligned token by token.
@@ -18,58 +62,90 @@ export type InputSequence = string | readonly string[];
  * e.offsets; // -> [[0, 0], [0, 5], [5, 6], [7, 12], [12, 13], [0, 0]]
  */
 export class Encoding {
-  readonly #data: EncodingData;
+  readonly #batch: FlatBatch;
+  readonly #index: number;
+  readonly #start: number;
+  readonly #end: number;
+  #tokens: string[] | undefined;
   #offsets: Offsets[] | undefined;
   #overflowing: Encoding[] | undefined;
 
-  /** @internal built by `Tokenizer` only. */
-  constructor(data: EncodingData) {
-    this.#data = data;
+  /** @internal built by `Tokenizer` only: encoding `index` of a native batch. */
+  constructor(batch: FlatBatch, index: number) {
+    this.#batch = batch;
+    this.#index = index;
+    this.#start = batch.entry(index, 0);
+    this.#end = batch.entry(index, 1);
+  }
+
+  #column(c: number): Uint32Array {
+    return this.#batch.column(c, this.#start, this.#end);
   }
 
   get length(): number {
-    return this.#data.ids.length;
+    return this.#end - this.#start;
   }
   /** Token ids. */
   get ids(): number[] {
-    return Array.from(this.#data.ids);
+    return Array.from(this.#column(0));
   }
   /** Segment (token type) ids: 0 for the first sequence, 1 for the pair with BERT. */
   get typeIds(): number[] {
-    return Array.from(this.#data.typeIds);
+    return Array.from(this.#column(1));
   }
   get tokens(): string[] {
-    return this.#data.tokens.slice();
+    if (this.#tokens === undefined) {
+      // Token i is tokens[end(i - 1), end(i)) of the batch string.
+      const b = this.#batch;
+      const ends = this.#column(6);
+      let from = this.#start === 0 ? 0 : (b.column(6, this.#start - 1, this.#start)[0] ?? 0);
+      const out: string[] = new Array(ends.length);
+      for (let i = 0; i < ends.length; i++) {
+        const to = ends[i] ?? from;
+        out[i] = b.tokens.slice(from, to);
+        from = to;
+      }
+      this.#tokens = out;
+    }
+    return this.#tokens.slice();
   }
   /** Per token, `[start, end)` in the original input (chars, or UTF-8 bytes if asked). */
   get offsets(): Offsets[] {
     if (this.#offsets === undefined) {
-      const flat = this.#data.offsets;
-      const out: Offsets[] = new Array(flat.length / 2);
-      for (let i = 0; i < out.length; i++) out[i] = [flat[2 * i] ?? 0, flat[2 * i + 1] ?? 0];
+      const b = this.#batch;
+      const at = b.cols + 7 * b.total + 2 * this.#start;
+      const flat = b.data;
+      const out: Offsets[] = new Array(this.length);
+      for (let i = 0; i < out.length; i++) out[i] = [flat[at + 2 * i] ?? 0, flat[at + 2 * i + 1] ?? 0];
       this.#offsets = out;
     }
     return this.#offsets.slice();
   }
   /** 1 for real tokens, 0 for padding. */
   get attentionMask(): number[] {
-    return Array.from(this.#data.attentionMask);
+    return Array.from(this.#column(2));
   }
   /** 1 for tokens the post-processor or padding added, 0 for the input's tokens. */
   get specialTokensMask(): number[] {
-    return Array.from(this.#data.specialTokensMask);
+    return Array.from(this.#column(3));
   }
   /** Per token, the index of the word it belongs to; `null` for special tokens and padding. */
   get wordIds(): (number | null)[] {
-    return Array.from(this.#data.words, (w) => (w < 0 ? null : w));
+    return Array.from(this.#column(4), (w) => (w === NONE ? null : w));
   }
   /** Per token, 0 or 1 for the sequence it comes from; `null` for special tokens. */
   get sequenceIds(): (number | null)[] {
-    return Array.from(this.#data.sequenceIds, (s) => (s < 0 ? null : s));
+    return Array.from(this.#column(5), (s) => (s === NONE ? null : s));
   }
   /** The windows truncation cut off (with `stride` tokens of overlap). */
   get overflowing(): Encoding[] {
-    this.#overflowing ??= this.#data.overflowing.map((o) => new Encoding(o));
+    if (this.#overflowing === undefined) {
+      const from = this.#batch.entry(this.#index, 2);
+      const to = this.#batch.entry(this.#index, 3);
+      const out: Encoding[] = [];
+      for (let i = from; i < to; i++) out.push(new Encoding(this.#batch, i));
+      this.#overflowing = out;
+    }
     return this.#overflowing.slice();
   }
 }
@@ -253,12 +329,14 @@ export class Tokenizer {
   /** Encodes one input, or a pair. */
   encode(input: InputSequence, pair?: InputSequence | null, options: EncodeOptions = {}): Encoding {
     const data = native(() =>
-      this.#inner.encode(input as string | string[], (pair ?? null) as string | string[] | null, {
-        addSpecialTokens: options.addSpecialTokens ?? true,
-        byteOffsets: options.byteOffsets ?? false,
-      }),
+      this.#inner.encode(
+        input as string | string[],
+        (pair ?? null) as string | string[] | null,
+        options.addSpecialTokens ?? true,
+        options.byteOffsets ?? false,
+      ),
     );
-    return new Encoding(data);
+    return new Encoding(new FlatBatch(data), 0);
   }
 
   /**
@@ -279,7 +357,7 @@ export class Tokenizer {
         },
         options.threads ?? 0,
       );
-      return out.map((d) => new Encoding(d));
+      return new FlatBatch(out).roots();
     } catch (e) {
       return native(() => {
         throw e;
@@ -303,7 +381,7 @@ export class Tokenizer {
         options.threads ?? 0,
       ),
     );
-    return out.map((d) => new Encoding(d));
+    return new FlatBatch(out).roots();
   }
 
   /** Ids back to text. @throws {TokenizerError} `ID_OUT_OF_RANGE` for an unknown id. */
@@ -312,13 +390,33 @@ export class Tokenizer {
     return native(() => this.#inner.decode(ids as number[], options.skipSpecialTokens ?? false));
   }
 
+  /**
+   * Decodes many id lists at once, on native threads.
+   *
+   * @example
+   * tok.decodeBatch([[7592], [2088]]); // -> ['hello', 'world']
+   */
   decodeBatch(
     batch: readonly (readonly number[])[],
-    options: { skipSpecialTokens?: boolean } = {},
+    options: { skipSpecialTokens?: boolean; threads?: number } = {},
   ): string[] {
-    for (const ids of batch) checkIds(ids);
+    // One typed array of every id, end to end, plus the lengths: two values cross to native
+    // instead of one array per list.
+    let total = 0;
+    for (const ids of batch) total += ids.length;
+    const flat = new Uint32Array(total);
+    const lengths = new Uint32Array(batch.length);
+    let at = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const ids = batch[i] as readonly number[];
+      for (const id of ids) {
+        if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) badId(id);
+        flat[at++] = id;
+      }
+      lengths[i] = ids.length;
+    }
     return native(() =>
-      this.#inner.decodeBatch(batch as number[][], options.skipSpecialTokens ?? false),
+      this.#inner.decodeBatch(flat, lengths, options.skipSpecialTokens ?? false, options.threads ?? 0),
     );
   }
 
@@ -405,13 +503,15 @@ export class Tokenizer {
   }
 }
 
+function badId(id: number): never {
+  throw new TokenizerError(
+    'ID_OUT_OF_RANGE',
+    `id ${String(id)} is not a valid token id (expected an integer in [0, vocabSize))`,
+  );
+}
+
 function checkIds(ids: readonly number[]): void {
   for (const id of ids) {
-    if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) {
-      throw new TokenizerError(
-        'ID_OUT_OF_RANGE',
-        `id ${String(id)} is not a valid token id (expected an integer in [0, vocabSize))`,
-      );
-    }
+    if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) badId(id);
   }
 }

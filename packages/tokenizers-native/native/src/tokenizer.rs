@@ -1,7 +1,7 @@
 //! napi glue for the `Tokenizer`: JS values in, core calls, typed arrays out.
 
 use crate::error::map_error;
-use napi::bindgen_prelude::{AsyncTask, Either, Int32Array, Uint32Array};
+use napi::bindgen_prelude::{AsyncTask, Either, Uint32Array};
 use napi::{Env, Task};
 use napi_derive::napi;
 use std::collections::HashMap;
@@ -11,43 +11,104 @@ use transferjs_tokenizers_core::{
     TruncationParams,
 };
 
-/// One encoding, in flat arrays (offsets interleaved `[s0, e0, s1, e1, ...]`; `-1` stands for
-/// "no word" / "no sequence").
+/// Encodings flattened into one `u32` buffer and one string, so a whole batch crosses into JS
+/// as two values (no per-encoding objects, arrays or token strings).
+///
+/// `data` layout (`n` encodings, `roots` of them top-level, `t` tokens in all):
+/// 1. header `[n, roots, t]`;
+/// 2. per encoding `[token_start, token_end, overflow_start, overflow_end]` (`4 n`): its token
+///    range in the columns, and the range of encoding indices of its overflowing parts;
+/// 3. columns of `t` values each: ids, type ids, attention mask, special-tokens mask, word ids,
+///    sequence ids (`u32::MAX` = none), token ends (UTF-16 end of each token in `tokens`);
+/// 4. offsets, `2 t` values `[s0, e0, s1, e1, ...]`.
+///
+/// Roots come first (in input order); overflowing parts follow breadth first, so each
+/// encoding's parts are contiguous.
 #[napi(object)]
-pub struct EncodingData {
-    pub ids: Uint32Array,
-    pub type_ids: Uint32Array,
-    pub tokens: Vec<String>,
-    pub offsets: Uint32Array,
-    pub words: Int32Array,
-    pub sequence_ids: Int32Array,
-    pub special_tokens_mask: Uint32Array,
-    pub attention_mask: Uint32Array,
-    pub overflowing: Vec<EncodingData>,
+pub struct EncodingBatch {
+    pub data: Uint32Array,
+    /// Every token string, concatenated.
+    pub tokens: String,
 }
 
-fn to_data(e: Encoding) -> EncodingData {
-    let sequence_ids: Vec<i32> = e
-        .sequence_ids()
-        .into_iter()
-        .map(|s| s.map_or(-1, |v| v as i32))
-        .collect();
-    let mut offsets = Vec::with_capacity(e.offsets.len() * 2);
-    for (s, t) in &e.offsets {
-        offsets.push(*s as u32);
-        offsets.push(*t as u32);
+const NONE: u32 = u32::MAX;
+
+/// Flattens `roots` (and their overflowing parts) into an `EncodingBatch`'s buffers; runs on
+/// the worker thread for batches.
+fn flatten(roots: Vec<Encoding>) -> (Vec<u32>, String) {
+    // 1. Breadth-first order: roots, then the parts of each encoding in turn.
+    let n_roots = roots.len();
+    let mut order: Vec<Encoding> = roots;
+    let mut table: Vec<[u32; 4]> = Vec::with_capacity(order.len());
+    let mut i = 0;
+    while i < order.len() {
+        let parts = std::mem::take(&mut order[i].overflowing);
+        let first = order.len() as u32;
+        order.extend(parts);
+        table.push([0, 0, first, order.len() as u32]);
+        i += 1;
     }
-    let words: Vec<i32> = e.words.iter().map(|w| w.map_or(-1, |v| v as i32)).collect();
-    EncodingData {
-        ids: Uint32Array::new(e.ids),
-        type_ids: Uint32Array::new(e.type_ids),
-        tokens: e.tokens,
-        offsets: Uint32Array::new(offsets),
-        words: Int32Array::new(words),
-        sequence_ids: Int32Array::new(sequence_ids),
-        special_tokens_mask: Uint32Array::new(e.special_tokens_mask),
-        attention_mask: Uint32Array::new(e.attention_mask),
-        overflowing: e.overflowing.into_iter().map(to_data).collect(),
+    let t: usize = order.iter().map(Encoding::len).sum();
+    let n = order.len();
+    // 2. Header, table, then the columns filled encoding by encoding.
+    let cols = 3 + 4 * n;
+    let mut data = vec![0u32; cols + 9 * t];
+    data[0] = n as u32;
+    data[1] = n_roots as u32;
+    data[2] = t as u32;
+    let token_chars: usize = order
+        .iter()
+        .flat_map(|e| e.tokens.iter())
+        .map(String::len)
+        .sum();
+    let mut tokens = String::with_capacity(token_chars);
+    let mut utf16_end: u32 = 0;
+    let mut at = 0usize;
+    for (k, e) in order.iter().enumerate() {
+        let len = e.len();
+        table[k][0] = at as u32;
+        table[k][1] = (at + len) as u32;
+        let col = |c: usize| cols + c * t + at;
+        data[col(0)..col(0) + len].copy_from_slice(&e.ids);
+        data[col(1)..col(1) + len].copy_from_slice(&e.type_ids);
+        data[col(2)..col(2) + len].copy_from_slice(&e.attention_mask);
+        data[col(3)..col(3) + len].copy_from_slice(&e.special_tokens_mask);
+        for (d, w) in data[col(4)..col(4) + len].iter_mut().zip(&e.words) {
+            *d = w.unwrap_or(NONE);
+        }
+        for (d, s) in data[col(5)..col(5) + len]
+            .iter_mut()
+            .zip(e.sequence_ids())
+        {
+            *d = s.unwrap_or(NONE);
+        }
+        let ends = col(6);
+        for (j, tok) in e.tokens.iter().enumerate() {
+            tokens.push_str(tok);
+            utf16_end += if tok.is_ascii() {
+                tok.len() as u32
+            } else {
+                tok.chars().map(|c| c.len_utf16() as u32).sum::<u32>()
+            };
+            data[ends + j] = utf16_end;
+        }
+        let off = cols + 7 * t + 2 * at;
+        for (j, (s, e)) in e.offsets.iter().enumerate() {
+            data[off + 2 * j] = *s as u32;
+            data[off + 2 * j + 1] = *e as u32;
+        }
+        at += len;
+    }
+    for (k, row) in table.iter().enumerate() {
+        data[3 + 4 * k..3 + 4 * k + 4].copy_from_slice(row);
+    }
+    (data, tokens)
+}
+
+fn to_batch((data, tokens): (Vec<u32>, String)) -> EncodingBatch {
+    EncodingBatch {
+        data: Uint32Array::new(data),
+        tokens,
     }
 }
 
@@ -120,17 +181,19 @@ pub struct EncodeBatchTask {
 }
 
 impl Task for EncodeBatchTask {
-    type Output = Vec<Encoding>;
-    type JsValue = Vec<EncodingData>;
+    type Output = (Vec<u32>, String);
+    type JsValue = EncodingBatch;
 
+    /// Encodes and flattens, both off the JS thread.
     fn compute(&mut self) -> napi::Result<Self::Output> {
         self.tokenizer
             .encode_batch(&self.inputs, self.add_special_tokens, self.offsets, self.threads)
+            .map(flatten)
             .map_err(map_error)
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
-        Ok(output.into_iter().map(to_data).collect())
+        Ok(to_batch(output))
     }
 }
 
@@ -199,24 +262,34 @@ impl NativeTokenizer {
         transferjs_tokenizers_core::error::write_atomic(&path, json.as_bytes()).map_err(map_error)
     }
 
+    /// Encodes one input or a pair (plain arguments, not an options object: one call per
+    /// line is the hot path).
     #[napi]
     pub fn encode(
         &self,
         input: Either<String, Vec<String>>,
         pair: Option<Either<String, Vec<String>>>,
-        options: Option<NativeEncodeOptions>,
-    ) -> napi::Result<EncodingData> {
-        let (add, offsets) = self::options(options);
+        add_special_tokens: bool,
+        byte_offsets: bool,
+    ) -> napi::Result<EncodingBatch> {
+        let offsets = if byte_offsets {
+            OffsetType::Byte
+        } else {
+            OffsetType::Char
+        };
         let input = EncodeInput {
             first: seq(input),
             pair: pair.map(seq),
         };
-        let e = self.inner.encode(&input, add, offsets).map_err(map_error)?;
-        Ok(to_data(e))
+        let e = self
+            .inner
+            .encode(&input, add_special_tokens, offsets)
+            .map_err(map_error)?;
+        Ok(to_batch(flatten(vec![e])))
     }
 
     /// Encodes on native threads (`threads` 0 or absent = all cores); resolves in input order.
-    #[napi(ts_return_type = "Promise<Array<EncodingData>>")]
+    #[napi(ts_return_type = "Promise<EncodingBatch>")]
     pub fn encode_batch(
         &self,
         inputs: Vec<Either<String, Vec<String>>>,
@@ -241,14 +314,14 @@ impl NativeTokenizer {
         pairs: Option<Vec<Either<String, Vec<String>>>>,
         options: Option<NativeEncodeOptions>,
         threads: Option<u32>,
-    ) -> napi::Result<Vec<EncodingData>> {
+    ) -> napi::Result<EncodingBatch> {
         let (add, offsets) = self::options(options);
         let inputs = batch_inputs(inputs, pairs)?;
         let out = self
             .inner
             .encode_batch(&inputs, add, offsets, threads.unwrap_or(0) as usize)
             .map_err(map_error)?;
-        Ok(out.into_iter().map(to_data).collect())
+        Ok(to_batch(flatten(out)))
     }
 
     #[napi]
@@ -256,12 +329,31 @@ impl NativeTokenizer {
         self.inner.decode(&ids, skip_special_tokens).map_err(map_error)
     }
 
+    /// Decodes `lengths.length` id lists laid end to end in `ids` (one typed array each way
+    /// instead of an array per list), on native threads (`threads` 0 = all cores).
     #[napi]
-    pub fn decode_batch(&self, batch: Vec<Vec<u32>>, skip_special_tokens: bool) -> napi::Result<Vec<String>> {
-        batch
-            .iter()
-            .map(|ids| self.inner.decode(ids, skip_special_tokens))
-            .collect::<Result<_, _>>()
+    pub fn decode_batch(
+        &self,
+        ids: Uint32Array,
+        lengths: Uint32Array,
+        skip_special_tokens: bool,
+        threads: Option<u32>,
+    ) -> napi::Result<Vec<String>> {
+        let mut lists: Vec<&[u32]> = Vec::with_capacity(lengths.len());
+        let mut at = 0usize;
+        for &n in lengths.iter() {
+            let end = at + n as usize;
+            let list = ids.get(at..end).ok_or_else(|| {
+                map_error(Error::InvalidConfig {
+                    field: "decodeBatch".to_owned(),
+                    message: format!("lengths add up past the {} ids given", ids.len()),
+                })
+            })?;
+            lists.push(list);
+            at = end;
+        }
+        self.inner
+            .decode_batch(&lists, skip_special_tokens, threads.unwrap_or(0) as usize)
             .map_err(map_error)
     }
 

@@ -29,20 +29,41 @@ impl Default for WordPieceDecoder {
     }
 }
 
+/// What `cleanup` replaces, in order (the same list as HF's `clean_up_tokenization`).
+const CLEANUP: [(&str, &str); 11] = [
+    (" .", "."),
+    (" ?", "?"),
+    (" !", "!"),
+    (" ,", ","),
+    (" ' ", "'"),
+    (" n't", "n't"),
+    (" 'm", "'m"),
+    (" do not", " don't"),
+    (" 's", "'s"),
+    (" 've", "'ve"),
+    (" 're", "'re"),
+];
+
 /// Undoes the spaces BERT-style tokenization puts around punctuation: `" ."` -> `"."`,
-/// `" n't"` -> `"n't"`, ... (the same list as HF's `clean_up_tokenization`).
+/// `" n't"` -> `"n't"`, ... applied one after the other, as HF.
 pub fn cleanup(s: &str) -> String {
-    s.replace(" .", ".")
-        .replace(" ?", "?")
-        .replace(" !", "!")
-        .replace(" ,", ",")
-        .replace(" ' ", "'")
-        .replace(" n't", "n't")
-        .replace(" 'm", "'m")
-        .replace(" do not", " don't")
-        .replace(" 's", "'s")
-        .replace(" 've", "'ve")
-        .replace(" 're", "'re")
+    // Fast path: if no pattern occurs, no step changes anything (every step sees `s`).
+    if !needs_cleanup(s) {
+        return s.to_owned();
+    }
+    let mut out = s.to_owned();
+    for (from, to) in CLEANUP {
+        if out.contains(from) {
+            out = out.replace(from, to);
+        }
+    }
+    out
+}
+
+/// Whether any `CLEANUP` pattern occurs in `s` (each starts with a space).
+fn needs_cleanup(s: &str) -> bool {
+    s.match_indices(' ')
+        .any(|(i, _)| CLEANUP.iter().any(|(from, _)| s[i..].starts_with(from)))
 }
 
 impl Decoder for WordPieceDecoder {
@@ -61,7 +82,7 @@ impl Decoder for WordPieceDecoder {
                     token
                 };
                 // 2. Optional clean-up of spaces before punctuation.
-                if self.cleanup {
+                if self.cleanup && needs_cleanup(&t) {
                     t = cleanup(&t);
                 }
                 t

@@ -169,6 +169,42 @@ fn cap(e: &mut Encoding, max: usize, direction: super::Direction) {
     }
 }
 
+/// `threads`, or every core when 0.
+fn resolve_threads(threads: usize) -> usize {
+    if threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        threads
+    }
+}
+
+/// Runs `f` on each chunk on its own scoped thread; results in chunk order. A panicking
+/// worker becomes an error naming `what`.
+fn in_threads<'a, T: Sync + 'a, R: Send, F>(
+    chunks: impl Iterator<Item = &'a [T]>,
+    f: F,
+    what: &str,
+) -> Vec<Result<R>>
+where
+    F: Fn(&'a [T]) -> Result<R> + Sync,
+{
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks.map(|c| scope.spawn(move || f(c))).collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(Error::InvalidConfig {
+                        field: what.to_owned(),
+                        message: "a worker thread panicked".to_owned(),
+                    })
+                })
+            })
+            .collect()
+    })
+}
+
 impl Tokenizer {
     pub fn new(model: ModelWrapper) -> Self {
         Self {
@@ -480,43 +516,18 @@ impl Tokenizer {
         offset_type: OffsetType,
         threads: usize,
     ) -> Result<Vec<Encoding>> {
-        let threads = if threads == 0 {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
-        } else {
-            threads
-        };
-        let threads = threads.min(inputs.len().max(1));
-        let mut out: Vec<Encoding> = if threads <= 1 {
-            inputs
-                .iter()
+        let threads = resolve_threads(threads).min(inputs.len().max(1));
+        let run = |part: &[EncodeInput]| -> Result<Vec<Encoding>> {
+            part.iter()
                 .map(|i| self.encode(i, add_special_tokens, offset_type))
-                .collect::<Result<_>>()?
+                .collect()
+        };
+        let mut out: Vec<Encoding> = if threads <= 1 {
+            run(inputs)?
         } else {
             // Contiguous chunks, one per thread, joined back in order.
             let chunk = inputs.len().div_ceil(threads);
-            let parts: Vec<Result<Vec<Encoding>>> = std::thread::scope(|scope| {
-                let handles: Vec<_> = inputs
-                    .chunks(chunk)
-                    .map(|c| {
-                        scope.spawn(move || {
-                            c.iter()
-                                .map(|i| self.encode(i, add_special_tokens, offset_type))
-                                .collect::<Result<Vec<_>>>()
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join().unwrap_or_else(|_| {
-                            Err(Error::InvalidConfig {
-                                field: "encode_batch".to_owned(),
-                                message: "a worker thread panicked".to_owned(),
-                            })
-                        })
-                    })
-                    .collect()
-            });
+            let parts = in_threads(inputs.chunks(chunk), run, "encode_batch");
             let mut all = Vec::with_capacity(inputs.len());
             for p in parts {
                 all.extend(p?);
@@ -550,6 +561,31 @@ impl Tokenizer {
             Some(d) => d.decode(tokens),
             None => Ok(tokens.join(" ")),
         }
+    }
+
+    /// Decodes many id lists on up to `threads` native threads (0 = all cores), in order.
+    pub fn decode_batch(
+        &self,
+        batch: &[&[u32]],
+        skip_special_tokens: bool,
+        threads: usize,
+    ) -> Result<Vec<String>> {
+        let run = |part: &[&[u32]]| -> Result<Vec<String>> {
+            part.iter()
+                .map(|ids| self.decode(ids, skip_special_tokens))
+                .collect()
+        };
+        let threads = resolve_threads(threads).min(batch.len().max(1));
+        if threads <= 1 {
+            return run(batch);
+        }
+        let chunk = batch.len().div_ceil(threads);
+        let parts = in_threads(batch.chunks(chunk), run, "decode_batch");
+        let mut out = Vec::with_capacity(batch.len());
+        for p in parts {
+            out.extend(p?);
+        }
+        Ok(out)
     }
 
     pub fn token_to_id(&self, token: &str) -> Option<u32> {
