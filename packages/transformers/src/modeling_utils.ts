@@ -1,6 +1,11 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
+  fusedLayerNorm,
+  fusedLayerNormAvailable,
+  normalizeLastAxis,
+} from './backends/tensorflow_kernels.js';
+import {
   type ConfigDict,
   type PretrainedConfig,
   readConfigFile,
@@ -143,9 +148,9 @@ export class LayerNorm {
  * expression runs ~25 kernels per call; this runs 11). With xhat = (x - mean) * rstd,
  * rstd = 1 / sqrt(var + eps), g = dy * weight:
  *   dx = rstd * (g - mean(g) - xhat * mean(g * xhat)),  dweight = sum(dy * xhat),  dbias = sum(dy)
- * (means over the last axis, sums over all the others).
+ * (means over the last axis, sums over all the others). On the tensorflow backend with oneDNN
+ * the forward is one fused kernel instead (backends/tensorflow_kernels.ts, same gradient).
  */
-/** Per eps (a config constant), the custom-gradient layer norm; see the comment above. */
 const layerNormOps = new Map<number, (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor>();
 
 function makeLayerNormOp(eps: number): (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor {
@@ -155,9 +160,7 @@ function makeLayerNormOp(eps: number): (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor
     b: tf.Tensor,
     save: (ts: tf.Tensor[]) => void,
   ) => {
-    const { mean, variance } = tf.moments(x, -1, true);
-    const rstd = tf.rsqrt(variance.add(eps));
-    const xhat = x.sub(mean).mul(rstd);
+    const { xhat, rstd } = normalizeLastAxis(x, eps);
     save([xhat, rstd, w]);
     return {
       value: xhat.mul(w).add(b),
@@ -188,6 +191,7 @@ export function layerNorm(
   bias: tf.Tensor,
   eps: number,
 ): tf.Tensor {
+  if (fusedLayerNormAvailable()) return fusedLayerNorm(x, weight, bias, eps);
   let op = layerNormOps.get(eps);
   if (!op) {
     op = makeLayerNormOp(eps);

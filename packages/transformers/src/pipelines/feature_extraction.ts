@@ -31,14 +31,15 @@ export class FeatureExtractionPipeline extends Pipeline {
     const list = typeof texts === 'string' ? [texts] : texts;
     const batch = await this.tokenizer.encode(list, this.tokenizeOptions());
     const pooling = options.pooling ?? 'none';
-    const result = tf.tidy(() => {
+    // arraySync after the tidy: a nested array returned from tf.tidy is walked element by element.
+    const pooledOrAll = tf.tidy(() => {
       const out = this.model.forward({
         inputIds: batch.inputIds,
         attentionMask: batch.attentionMask,
         tokenTypeIds: batch.tokenTypeIds,
       });
       const h = out.lastHiddenState as tf.Tensor3D; // [B, T, H]
-      if (pooling === 'none') return h.arraySync();
+      if (pooling === 'none') return h;
       let pooled: tf.Tensor2D;
       if (pooling === 'cls') {
         const [b, , d] = h.shape;
@@ -53,8 +54,10 @@ export class FeatureExtractionPipeline extends Pipeline {
         pooled = h.mul(m).sum(1).div(m.sum(1).maximum(1e-9));
       }
       if (options.normalize) pooled = pooled.div(pooled.norm(2, -1, true).maximum(1e-12));
-      return pooled.arraySync();
+      return pooled;
     });
+    const result = pooledOrAll.arraySync();
+    pooledOrAll.dispose();
     // 'none': strip padding columns so each text has its own T.
     tf.dispose([batch.inputIds, batch.attentionMask, batch.tokenTypeIds]);
     if (pooling !== 'none') return result as number[][];

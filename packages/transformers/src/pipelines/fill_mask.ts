@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { TransformersError } from '../errors.js';
-import { Pipeline, softmax } from './base.js';
+import { Pipeline, readTidy, softmax } from './base.js';
 
 export interface FillMaskResult {
   score: number;
@@ -35,13 +35,13 @@ export class FillMaskPipeline extends Pipeline {
     const batch = await this.tokenizer.encode(list, this.tokenizeOptions());
     const [b, t] = batch.inputIds.shape;
     const ids = batch.inputIds.dataSync();
-    const logits = tf.tidy(() => {
+    const [logits] = readTidy(() => {
       const out = this.model.forward({
         inputIds: batch.inputIds,
         attentionMask: batch.attentionMask,
         tokenTypeIds: batch.tokenTypeIds,
       });
-      return (out.logits as tf.Tensor3D).dataSync() as Float32Array;
+      return [out.logits as tf.Tensor];
     });
     tf.dispose([batch.inputIds, batch.attentionMask, batch.tokenTypeIds]);
     const v = logits.length / (b * t);

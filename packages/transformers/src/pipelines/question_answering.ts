@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { TransformersError } from '../errors.js';
-import { Pipeline } from './base.js';
+import { Pipeline, readTidy } from './base.js';
 
 export interface QuestionAnsweringResult {
   score: number;
@@ -38,16 +38,13 @@ export class QuestionAnsweringPipeline extends Pipeline {
       returnOverflowing: true,
     });
     const [rows, t] = batch.inputIds.shape;
-    const [startLogits, endLogits] = tf.tidy(() => {
+    const [startLogits, endLogits] = readTidy(() => {
       const out = this.model.forward({
         inputIds: batch.inputIds,
         attentionMask: batch.attentionMask,
         tokenTypeIds: batch.tokenTypeIds,
       });
-      return [
-        (out.startLogits as tf.Tensor).dataSync() as Float32Array,
-        (out.endLogits as tf.Tensor).dataSync() as Float32Array,
-      ];
+      return [out.startLogits as tf.Tensor, out.endLogits as tf.Tensor];
     });
     tf.dispose([batch.inputIds, batch.attentionMask, batch.tokenTypeIds]);
     const cls = this.tokenizer.clsTokenId;

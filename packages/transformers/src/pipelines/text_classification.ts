@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Pipeline, sigmoid, softmax } from './base.js';
+import { Pipeline, readTidy, sigmoid, softmax } from './base.js';
 
 export interface TextClassificationResult {
   label: string;
@@ -28,13 +28,13 @@ export class TextClassificationPipeline extends Pipeline {
       list,
       this.tokenizeOptions(options.pairs ? { pairs: options.pairs } : {}),
     );
-    const logits = tf.tidy(() => {
+    const [logits] = readTidy(() => {
       const out = this.model.forward({
         inputIds: batch.inputIds,
         attentionMask: batch.attentionMask,
         tokenTypeIds: batch.tokenTypeIds,
       });
-      return (out.logits as tf.Tensor2D).dataSync() as Float32Array;
+      return [out.logits as tf.Tensor];
     });
     tf.dispose([batch.inputIds, batch.attentionMask, batch.tokenTypeIds]);
     const config = this.model.config;

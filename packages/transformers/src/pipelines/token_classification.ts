@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Pipeline, softmax } from './base.js';
+import { Pipeline, readTidy, softmax } from './base.js';
 
 /** One token's prediction (aggregation 'none'). start / end are character offsets into the text. */
 export interface TokenEntity {
@@ -55,13 +55,13 @@ export class TokenClassificationPipeline extends Pipeline {
     const ignore = new Set(options.ignoreLabels ?? ['O']);
     const batch = await this.tokenizer.encode(list, this.tokenizeOptions());
     const [b, t] = batch.inputIds.shape;
-    const logits = tf.tidy(() => {
+    const [logits] = readTidy(() => {
       const out = this.model.forward({
         inputIds: batch.inputIds,
         attentionMask: batch.attentionMask,
         tokenTypeIds: batch.tokenTypeIds,
       });
-      return (out.logits as tf.Tensor3D).dataSync() as Float32Array;
+      return [out.logits as tf.Tensor];
     });
     tf.dispose([batch.inputIds, batch.attentionMask, batch.tokenTypeIds]);
     const c = logits.length / (b * t);
