@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { TrainerError } from './errors.js';
+import {
+  type AdamScalars,
+  type ResourceVariable,
+  type TensorflowAdam,
+  tensorflowAdam,
+} from './tensorflow_adam.js';
 import type { SchedulerType } from './training_args.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -60,6 +66,19 @@ interface SlotPair {
 }
 
 /**
+ * The same state on the tensorflow backend: the moments live in TF resource variables updated
+ * in place by one fused kernel (tensorflow_adam.ts); `param` is the kernel's working copy of the
+ * parameter. `mirror` holds the moments read out for checkpoints, until the next step.
+ */
+interface NativeSlot {
+  step: number;
+  param: ResourceVariable;
+  expAvg: ResourceVariable;
+  expAvgSq: ResourceVariable;
+  mirror?: [tf.Tensor, tf.Tensor];
+}
+
+/**
  * AdamW exactly as torch.optim.AdamW (single-tensor path, amsgrad off), over named tf.Variables,
  * with two parameter groups as HF Trainer builds them (decay / no decay).
  *
@@ -80,6 +99,9 @@ export class AdamW {
   private readonly params: Map<string, tf.Variable>;
   private readonly decay: Set<string>;
   private readonly slots = new Map<string, SlotPair>();
+  private readonly nativeSlots = new Map<string, NativeSlot>();
+  /** The fused kernel when the backend has it; fixed at the first step (state lives there). */
+  private native: TensorflowAdam | null | undefined;
   private stepCount = 0;
 
   constructor(params: Map<string, tf.Variable>, options: AdamWOptions = {}) {
@@ -129,6 +151,11 @@ export class AdamW {
       }
     }
     this.stepCount += 1;
+    if (this.native === undefined) this.native = this.slots.size === 0 ? tensorflowAdam() : null;
+    if (this.native) {
+      this.applyNative(this.native, grads);
+      return;
+    }
     const lr = this.learningRate;
     // Scalars are uploaded once per step and shared by every parameter (on native backends each
     // scalar is a tensor upload; per-parameter scalars cost more than the update itself).
@@ -180,6 +207,78 @@ export class AdamW {
     }
   }
 
+  /** {@link applyGradients} on the tensorflow backend: same formula, one fused kernel each. */
+  private applyNative(adam: TensorflowAdam, grads: Map<string, tf.Tensor>): void {
+    const lr = this.learningRate;
+    const scalars: tf.Tensor[] = [];
+    const scalar = (x: number): tf.Scalar => {
+      const t = tf.scalar(x);
+      scalars.push(t);
+      return t;
+    };
+    const shared = { zero: scalar(0), beta1: scalar(this.beta1), beta2: scalar(this.beta2) };
+    const perStep = new Map<number, AdamScalars>();
+    const decayScale = this.weightDecay !== 0 ? scalar(1 - lr * this.weightDecay) : undefined;
+    try {
+      for (const [name, p] of this.params) {
+        const g = grads.get(name);
+        if (g === undefined) continue;
+        const slot = this.nativeSlotFor(adam, name, p);
+        slot.step += 1;
+        const t = slot.step;
+        let sc = perStep.get(t);
+        if (!sc) {
+          const bc1 = 1 - this.beta1 ** t;
+          const bc2Sqrt = Math.sqrt(1 - this.beta2 ** t);
+          sc = {
+            ...shared,
+            alpha: scalar((lr * bc2Sqrt) / bc1),
+            epsilon: scalar(this.epsilon * bc2Sqrt),
+          };
+          perStep.set(t, sc);
+        }
+        if (slot.mirror) {
+          tf.dispose(slot.mirror);
+          slot.mirror = undefined;
+        }
+        const step = sc;
+        tf.tidy(() => {
+          if (this.decay.has(name) && decayScale) {
+            // A fresh tensor the variable then owns alone: the kernel updates it in place.
+            const decayed = p.mul(decayScale);
+            slot.param.assign(decayed);
+            decayed.dispose();
+          } else {
+            slot.param.assign(p);
+          }
+          adam.apply(slot.param, slot.expAvg, slot.expAvgSq, step, g);
+          p.assign(slot.param.read());
+        });
+      }
+    } finally {
+      tf.dispose(scalars);
+    }
+  }
+
+  private nativeSlotFor(adam: TensorflowAdam, name: string, p: tf.Variable): NativeSlot {
+    let slot = this.nativeSlots.get(name);
+    if (!slot) {
+      slot = {
+        step: 0,
+        param: adam.variable(p.shape),
+        expAvg: adam.variable(p.shape),
+        expAvgSq: adam.variable(p.shape),
+      };
+      const s = slot;
+      tf.tidy(() => {
+        s.expAvg.assign(tf.zerosLike(p));
+        s.expAvgSq.assign(tf.zerosLike(p));
+      });
+      this.nativeSlots.set(name, slot);
+    }
+    return slot;
+  }
+
   private constantTensors:
     | {
         lerpSmall: boolean;
@@ -212,6 +311,13 @@ export class AdamW {
   stateTensors(): Map<string, tf.Tensor> {
     const out = new Map<string, tf.Tensor>();
     for (const name of this.params.keys()) {
+      const native = this.nativeSlots.get(name);
+      if (native) {
+        native.mirror ??= [native.expAvg.read(), native.expAvgSq.read()];
+        out.set(`${name}.exp_avg`, native.mirror[0]);
+        out.set(`${name}.exp_avg_sq`, native.mirror[1]);
+        continue;
+      }
       const slot = this.slots.get(name);
       if (!slot) continue;
       out.set(`${name}.exp_avg`, slot.expAvg);
@@ -224,6 +330,7 @@ export class AdamW {
   paramSteps(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [name, slot] of this.slots) out[name] = slot.step;
+    for (const [name, slot] of this.nativeSlots) out[name] = slot.step;
     return out;
   }
 
@@ -275,6 +382,27 @@ export class AdamW {
     }
     this.disposeSlots();
     this.stepCount = step;
+    if (this.native === undefined) this.native = tensorflowAdam();
+    const native = this.native;
+    if (native) {
+      for (const [name, s] of Object.entries(paramSteps)) {
+        const p = this.params.get(name) as tf.Variable;
+        const slot: NativeSlot = {
+          step: s,
+          param: native.variable(p.shape),
+          expAvg: native.variable(p.shape),
+          expAvgSq: native.variable(p.shape),
+        };
+        const a = tensors.get(`${name}.exp_avg`) as { data: Float32Array };
+        const b = tensors.get(`${name}.exp_avg_sq`) as { data: Float32Array };
+        tf.tidy(() => {
+          slot.expAvg.assign(tf.tensor(a.data, p.shape, 'float32'));
+          slot.expAvgSq.assign(tf.tensor(b.data, p.shape, 'float32'));
+        });
+        this.nativeSlots.set(name, slot);
+      }
+      return;
+    }
     for (const [name, s] of Object.entries(paramSteps)) {
       const p = this.params.get(name) as tf.Variable;
       const a = tensors.get(`${name}.exp_avg`) as { data: Float32Array };
@@ -303,6 +431,13 @@ export class AdamW {
       s.expAvgSq.dispose();
     }
     this.slots.clear();
+    for (const s of this.nativeSlots.values()) {
+      if (s.mirror) tf.dispose(s.mirror);
+      s.param.destroy();
+      s.expAvg.destroy();
+      s.expAvgSq.destroy();
+    }
+    this.nativeSlots.clear();
   }
 
   private slotFor(name: string, p: tf.Variable): SlotPair {

@@ -7,11 +7,17 @@
 //   pnpm --filter @transferjs/transformers bench             # both models
 //   BENCH_MODELS=bert-mini BENCH_SECONDS=10 pnpm ... bench   # one model, longer
 //
-// Train step = forward + backward + Adam update of every weight (tf.train.adam / torch AdamW),
-// dropout 0.1 on, sequence classification with 2 labels. Weights are random (speed only).
+// Train step = forward + backward + AdamW update of every weight (@transferjs/trainer's AdamW,
+// what Trainer runs / torch.optim.AdamW), weight decay 0.01, dropout 0.1 on, sequence
+// classification with 2 labels. Weights are random (speed only). The trainer package depends on
+// this one, so its AdamW is imported from the workspace build (run `pnpm build` first).
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { BertConfig, BertForSequenceClassification, useBackend } from '../dist/index.js';
+
+const { AdamW } = await import('../../trainer/dist/index.js').catch((e) => {
+  throw new Error(`bench: @transferjs/trainer is not built (run \`pnpm build\`): ${e.message}`);
+});
 
 const SHAPES = {
   'bert-mini': {
@@ -63,16 +69,19 @@ function ours(name) {
   );
   const forward = () =>
     tf.tidy(() => model.forward({ inputIds: ids, attentionMask: mask }).logits.dataSync());
-  const opt = tf.train.adam(1e-4);
-  const vars = [...model.namedParameters().values()];
+  const params = model.namedParameters();
+  const names = [...params.keys()];
+  const vars = [...params.values()];
+  const opt = new AdamW(params, { learningRate: 1e-4, weightDecay: 0.01 });
   const step = () => {
-    const loss = opt.minimize(
+    const { value, grads } = tf.variableGrads(
       () => model.forward({ inputIds: ids, attentionMask: mask, labels }, { training: true }).loss,
-      true,
       vars,
     );
-    loss.dataSync();
-    loss.dispose();
+    const named = new Map(names.map((n, i) => [n, grads[vars[i].name]]));
+    opt.applyGradients(named);
+    value.dataSync();
+    tf.dispose([value, ...Object.values(grads)]);
   };
   const fwd = measure(forward);
   const train = measure(step);
@@ -100,7 +109,7 @@ model.eval()
 def fwd():
     with torch.no_grad(): model(input_ids=ids, attention_mask=mask).logits.sum().item()
 f = measure(fwd)
-model.train(); opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+model.train(); opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
 def step():
     opt.zero_grad(); loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss; loss.backward(); opt.step(); loss.item()
 t = measure(step)

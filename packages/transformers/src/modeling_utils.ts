@@ -3,6 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import {
   fusedLayerNorm,
   fusedLayerNormAvailable,
+  nativeDropoutAvailable,
+  nativeDropoutMask,
   normalizeLastAxis,
 } from './backends/tensorflow_kernels.js';
 import {
@@ -237,7 +239,9 @@ export class Embedding {
  * xorshift128 state for dropout masks, seeded from the OS. tf.dropout draws its uniforms one
  * by one through seedrandom in JS and then runs four full-size kernels (add, floor, div, mul);
  * for BERT-base training that is ~40M draws per step. One typed-array loop writing the scaled
- * keep mask directly, then one multiply, does the same job several times faster.
+ * keep mask directly, then one multiply, does the same job several times faster. On the
+ * tensorflow backend the generator only names each mask (two draws) and TF's C++ Philox draws
+ * it (backends/tensorflow_kernels.ts).
  */
 const rng = crypto.getRandomValues(new Uint32Array(4));
 if (!(rng[0] || rng[1] || rng[2] || rng[3])) rng[0] = 1;
@@ -263,6 +267,10 @@ export function seedDropout(seed: number): void {
 export function dropout(x: tf.Tensor, rate: number, training: boolean): tf.Tensor {
   if (!training || rate <= 0) return x;
   if (rate >= 1) return tf.zerosLike(x);
+  if (nativeDropoutAvailable()) {
+    // Two draws of the seeded generator name the mask; TF's counter-based generator expands it.
+    return x.mul(nativeDropoutMask(x.shape, rate, nextUint32(), nextUint32()));
+  }
   const n = x.size;
   const scale = 1 / (1 - rate);
   // keep when the uint32 draw >= rate * 2^32
@@ -286,6 +294,18 @@ export function dropout(x: tf.Tensor, rate: number, training: boolean): tf.Tenso
   rng[2] = c;
   rng[3] = d;
   return x.mul(tf.tensor(mask, x.shape, 'float32'));
+}
+
+/** One xorshift128 draw (the generator dropout uses), advancing the shared state. */
+function nextUint32(): number {
+  const a = rng[0] as number;
+  const t = a ^ (a << 11);
+  rng[0] = rng[1] as number;
+  rng[1] = rng[2] as number;
+  rng[2] = rng[3] as number;
+  const d = rng[3] as number;
+  rng[3] = (d ^ (d >>> 19) ^ (t ^ (t >>> 8))) >>> 0;
+  return rng[3] as number;
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
