@@ -15,8 +15,12 @@
 //   3. stage:   tfjs-node's deps/lib + deps/include, with the names its binding.gyp links
 //               (-ltensorflow -ltensorflow_framework) and its install script looks for
 //               (libtensorflow.so.2.9.1);
-//   4. build:   node-gyp (the copy bundled with npm) against the local Node headers, never a
-//               header download, into the path tfjs-node's loader computes (lib/napi-v<N>/);
+//   4. build:   one addition to the binding's source, then node-gyp (the copy bundled with
+//               npm) against the local Node headers, never a header download, into the path
+//               tfjs-node's loader computes (lib/napi-v<N>/). The addition: string-list op
+//               attributes (TFE_OpSetAttrStringList), which the binding lacks and which TF's fused
+//               kernels need (`fused_ops: ['BiasAdd', 'GeluExact']`); @transferjs/transformers
+//               probes for them and composes the ops itself on a build without it;
 //   5. verify:  step 1 again.
 //
 // Flags: --force (redo steps 3-5), --check (only step 1; exit 1 when not set up).
@@ -28,6 +32,7 @@ import {
   closeSync,
   copyFileSync,
   existsSync,
+  fsyncSync,
   linkSync,
   mkdirSync,
   openSync,
@@ -215,7 +220,20 @@ function addonWorks(tfjsNode) {
     const tf = require(${JSON.stringify(tfjsNode.dir)});
     tf.setBackend('tensorflow').then(() => {
       const y = tf.matMul(tf.ones([2, 3]), tf.ones([3, 2]));
-      process.stdout.write(JSON.stringify({ backend: tf.getBackend(), sum: y.sum().dataSync()[0] }));
+      // The patched binding takes string-list attributes (step 4): x W^T + b through _FusedMatMul.
+      const be = tf.backend(), b = be.binding;
+      let lists = false;
+      try {
+        const z = be.executeSingleOutput('_FusedMatMul', [
+          { name: 'T', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT },
+          { name: 'transpose_a', type: b.TF_ATTR_BOOL, value: false },
+          { name: 'transpose_b', type: b.TF_ATTR_BOOL, value: true },
+          { name: 'num_args', type: b.TF_ATTR_INT, value: 1 },
+          { name: 'fused_ops', type: b.TF_ATTR_STRING, value: ['BiasAdd'] },
+        ], [tf.ones([2, 3]), tf.ones([2, 3]), tf.ones([2])]);
+        lists = z.sum().dataSync()[0] === 16;
+      } catch {}
+      process.stdout.write(JSON.stringify({ backend: tf.getBackend(), sum: y.sum().dataSync()[0], lists }));
     });`;
   const r = spawnSync(process.execPath, ['-e', probe], {
     encoding: 'utf8',
@@ -223,7 +241,10 @@ function addonWorks(tfjsNode) {
   });
   try {
     const out = JSON.parse(r.stdout);
-    if (out.backend === 'tensorflow' && out.sum === 12) return { ok: true };
+    if (out.backend === 'tensorflow' && out.sum === 12) {
+      if (out.lists) return { ok: true };
+      return { ok: false, why: 'the addon predates the string-list attribute patch (step 4)' };
+    }
   } catch {}
   const err = (r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' | ');
   return { ok: false, why: `the addon does not load: ${err}` };
@@ -531,8 +552,64 @@ function nodeGyp() {
   return found;
 }
 
+// The binding's attribute setter: TF_ATTR_STRING takes one string; the patch adds arrays of
+// strings (TFE_OpSetAttrStringList), the way its TF_ATTR_INT case already takes arrays.
+const PATCH_MARK = '// transferjs: string-list attributes';
+const PATCH_ANCHOR = `    case TF_ATTR_STRING: {
+`;
+const PATCH_CODE = `    case TF_ATTR_STRING: {
+      ${PATCH_MARK}
+      if (IsArray(env, nstatus, &js_value)) {
+        uint32_t length;
+        nstatus = napi_get_array_length(env, js_value, &length);
+        ENSURE_NAPI_OK(env, nstatus);
+        std::vector<std::string> strings(length);
+        std::vector<const void *> values(length);
+        std::vector<size_t> lengths(length);
+        for (uint32_t i = 0; i < length; ++i) {
+          napi_value element;
+          nstatus = napi_get_element(env, js_value, i, &element);
+          ENSURE_NAPI_OK(env, nstatus);
+          nstatus = GetStringParam(env, element, strings[i]);
+          ENSURE_NAPI_OK(env, nstatus);
+          values[i] = strings[i].data();
+          lengths[i] = strings[i].size();
+        }
+        TFE_OpSetAttrStringList(tfe_op, attr_name, values.data(), lengths.data(),
+                                static_cast<int>(length));
+        break;
+      }
+`;
+
+/** Applies the string-list patch to the binding's source once (atomic write). */
+function patchBinding(tfjsNode) {
+  const file = join(tfjsNode.dir, 'binding', 'tfjs_backend.cc');
+  const src = readFileSync(file, 'utf8');
+  if (src.includes(PATCH_MARK)) return;
+  if (src.split(PATCH_ANCHOR).length !== 2) {
+    throw new SetupError(
+      'build',
+      `${file}: the TF_ATTR_STRING case to extend was not found once (tfjs-node ${tfjsNode.version} differs from 4.22.0)`,
+      'use @tensorflow/tfjs-node 4.22.0, the version this script is verified with',
+    );
+  }
+  // A new file renamed over the old one: the package manager's store hard-links node_modules
+  // files, and an in-place write would change the store's copy too.
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, src.replace(PATCH_ANCHOR, PATCH_CODE));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+  log('    patched binding/tfjs_backend.cc: string-list op attributes');
+}
+
 function build(tfjsNode) {
   const t = Date.now();
+  patchBinding(tfjsNode);
   const nodedir = nodeHeaders();
   const gyp = nodeGyp();
   const jobs = String(Math.max(1, availableParallelism()));

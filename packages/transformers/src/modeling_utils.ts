@@ -1,8 +1,11 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
+  type FusedActivation,
   fusedLayerNorm,
   fusedLayerNormAvailable,
+  fusedLinear,
+  fusedLinearAvailable,
   nativeDropoutAvailable,
   nativeDropoutMask,
   normalizeLastAxis,
@@ -109,19 +112,44 @@ export class Linear {
   forward(x: tf.Tensor): tf.Tensor {
     return linear(x, this.weight, this.bias);
   }
+
+  /**
+   * act(linear(x)) for an HF activation name. Outside training, exact GELU ('gelu') runs inside
+   * the matmul where the backend can; training keeps the composed GELU, whose hand-written
+   * gradient reuses its forward values.
+   */
+  forwardAct(x: tf.Tensor, act: string, training: boolean): tf.Tensor {
+    if (act === 'gelu' && !training) return linear(x, this.weight, this.bias, 'gelu');
+    return activation(act)(this.forward(x));
+  }
 }
 
-/** [..., in] x W[out, in]^T + b -> [..., out]; higher ranks are flattened to 2-D for one matMul. */
-export function linear(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor | null): tf.Tensor {
+/**
+ * act([..., in] x W[out, in]^T + b) -> [..., out]; higher ranks are flattened to 2-D for one
+ * matMul. `activation` 'gelu' (exact) is applied in the matmul's epilogue when the backend has
+ * the fused kernel, else composed.
+ */
+export function linear(
+  x: tf.Tensor,
+  weight: tf.Tensor,
+  bias: tf.Tensor | null,
+  activation: FusedActivation = 'none',
+): tf.Tensor {
   const inF = x.shape[x.rank - 1] as number;
   const outF = weight.shape[0] as number;
   const x2 = x.rank === 2 ? (x as tf.Tensor2D) : (x.reshape([-1, inF]) as tf.Tensor2D);
-  // matMul(transposeB) + add rather than tf.fused.matMul: the wasm backend's _FusedMatMul
-  // broadcasts the bias along the wrong axis when transposeB is set (wrong by ~1 to 90 on
-  // BERT shapes), and on tensorflow the fused op's extra reshapes and custom-gradient wrapper
-  // cost more kernels than the one Add it saves.
-  const y0 = tf.matMul(x2, weight as tf.Tensor2D, false, true);
-  const y = bias ? y0.add(bias) : y0;
+  let y: tf.Tensor;
+  if (bias && fusedLinearAvailable()) {
+    // tensorflow + oneDNN: bias (and GELU) inside the matmul (backends/tensorflow_kernels.ts).
+    y = fusedLinear(x2, weight, bias, activation);
+  } else {
+    // matMul(transposeB) + add rather than tf.fused.matMul: the wasm backend's _FusedMatMul
+    // broadcasts the bias along the wrong axis when transposeB is set (wrong by ~1 to 90 on
+    // BERT shapes), and tfjs-node's fused op runs the same kernels plus reshapes.
+    const y0 = tf.matMul(x2, weight as tf.Tensor2D, false, true);
+    y = bias ? y0.add(bias) : y0;
+    if (activation === 'gelu') y = geluExact(y) as tf.Tensor;
+  }
   return x.rank === 2 ? y : y.reshape([...x.shape.slice(0, -1), outF]);
 }
 

@@ -56,6 +56,71 @@ describe('gradients match PyTorch', () => {
   }
 });
 
+describe('training-mode kernels', () => {
+  it('with dropout 0, training and inference forwards give the same loss and gradients', () => {
+    // Training runs the linear layers' bias in the matmul and the GELU composed (its gradient
+    // reuses the forward); inference fuses the GELU too, and its gradient recomputes the
+    // pre-activation. The PyTorch gradient cases above differentiate the inference path.
+    const config = new BertConfig({
+      vocab_size: 97,
+      hidden_size: 32,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      intermediate_size: 48,
+      max_position_embeddings: 40,
+      hidden_dropout_prob: 0,
+      attention_probs_dropout_prob: 0,
+    });
+    const model = new BertForMaskedLM(config);
+    const inputs = {
+      inputIds: tf.tensor2d(
+        [
+          [2, 5, 9, 13, 4, 0],
+          [2, 7, 7, 30, 4, 1],
+        ],
+        [2, 6],
+        'int32',
+      ),
+      attentionMask: tf.tensor2d(
+        [
+          [1, 1, 1, 1, 1, 0],
+          [1, 1, 1, 1, 1, 1],
+        ],
+        [2, 6],
+        'int32',
+      ),
+      labels: tf.tensor2d(
+        [
+          [-100, 5, -100, 13, -100, -100],
+          [-100, -100, 8, -100, -100, 1],
+        ],
+        [2, 6],
+        'int32',
+      ),
+    };
+    const run = (training: boolean) =>
+      tf.variableGrads(() => model.forward(inputs, { training }).loss as tf.Scalar);
+    const a = run(false);
+    const b = run(true);
+    expect(
+      Math.abs((a.value.dataSync()[0] as number) - (b.value.dataSync()[0] as number)),
+    ).toBeLessThan(1e-6);
+    for (const [name, v] of model.namedParameters()) {
+      const diff = tf.tidy(() =>
+        tf
+          .sub(a.grads[v.name] as tf.Tensor, b.grads[v.name] as tf.Tensor)
+          .abs()
+          .max()
+          .dataSync(),
+      );
+      expect(diff[0], name).toBeLessThanOrEqual(1e-5);
+    }
+    tf.dispose([a.value, b.value, ...Object.values(a.grads), ...Object.values(b.grads)]);
+    tf.dispose(Object.values(inputs));
+    model.dispose();
+  });
+});
+
 describe('no tensor leaks', () => {
   const config = new BertConfig({
     vocab_size: 60,

@@ -9,6 +9,13 @@
  * 0.2 ms for oneDNN's layer norm (`_MklLayerNorm`, present in the PyPI wheel's CPU kernels when
  * oneDNN is on, the default).
  *
+ * Linear layers run as one oneDNN matmul with the bias (and, outside training, the exact GELU)
+ * applied in its epilogue (`_MklNativeFusedMatMul`, fused_ops ['BiasAdd'(, 'GeluExact')]):
+ * a separate bias add is a full pass over the output, and the composed GELU five more (the
+ * intermediate activations are the model's largest). These take string-list attributes, which
+ * tfjs-node's binding gains from `pnpm setup:tensorflow`; an unpatched build reports
+ * "unavailable" and the model composes the ops.
+ *
  * Dropout masks come from TF's counter-based generator (`StatelessRandomUniform`, Philox) in
  * C++ instead of a JS loop: a bert-mini training step draws ~4.5M uniforms, which took ~70 ms of
  * a ~400 ms step in JS. The mask is a pure function of (seed, shape), so runs stay reproducible
@@ -26,6 +33,8 @@ interface NodeBackend {
     TF_ATTR_TYPE: number;
     TF_ATTR_FLOAT: number;
     TF_ATTR_STRING: number;
+    TF_ATTR_BOOL: number;
+    TF_ATTR_INT: number;
     TF_FLOAT: number;
     TF_INT32: number;
   };
@@ -237,4 +246,144 @@ export function nativeDropoutMask(
       .cast('float32')
       .mul(1 / (1 - rate)),
   );
+}
+
+/** tfjs kernel name of the fused linear layer: x [N, in], weight [out, in], bias [out]. */
+export const LINEAR_KERNEL = 'TransferjsLinear';
+
+/** What follows the bias inside the fused kernel. */
+export type FusedActivation = 'none' | 'gelu';
+
+interface LinearAttrs extends tf.NamedAttrMap {
+  activation: FusedActivation;
+}
+
+function runFusedMatMul(
+  backend: NodeBackend,
+  x: tf.TensorInfo,
+  weight: tf.TensorInfo,
+  bias: tf.TensorInfo,
+  activation: FusedActivation,
+): tf.Tensor {
+  const b = backend.binding;
+  return backend.executeSingleOutput(
+    '_MklNativeFusedMatMul',
+    [
+      { name: 'T', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT },
+      { name: 'transpose_a', type: b.TF_ATTR_BOOL, value: false },
+      { name: 'transpose_b', type: b.TF_ATTR_BOOL, value: true },
+      { name: 'num_args', type: b.TF_ATTR_INT, value: 1 },
+      {
+        name: 'fused_ops',
+        type: b.TF_ATTR_STRING,
+        value: activation === 'gelu' ? ['BiasAdd', 'GeluExact'] : ['BiasAdd'],
+      },
+      { name: 'epsilon', type: b.TF_ATTR_FLOAT, value: 0.0001 },
+      { name: 'leakyrelu_alpha', type: b.TF_ATTR_FLOAT, value: 0.2 },
+      // The label oneDNN's eager rewrite gives this op's CPU kernel.
+      { name: '_kernel', type: b.TF_ATTR_STRING, value: 'MklNameChangeOp' },
+    ],
+    [x, weight, bias],
+  );
+}
+
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/**
+ * Gradient of y = act(x W^T + b). For 'none': dx = dy W, dW = dy^T x, db = sum(dy). For 'gelu'
+ * (used only if a caller differentiates an inference-mode forward) the pre-activation z is
+ * recomputed and dy becomes dy * (Phi(z) + z phi(z)) first.
+ */
+function linearGrad(
+  dy: tf.Tensor,
+  saved: tf.Tensor[],
+  attrs: tf.NamedAttrMap,
+): Record<string, () => tf.Tensor> {
+  const [x, weight, bias] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+  let g = dy as tf.Tensor2D;
+  if ((attrs as LinearAttrs).activation === 'gelu') {
+    const z = tf.matMul(x, weight, false, true).add(bias);
+    const cdf = tf.erf(z.mul(Math.SQRT1_2)).add(1).mul(0.5);
+    const pdf = tf.exp(z.square().mul(-0.5)).mul(INV_SQRT_2PI);
+    g = dy.mul(cdf.add(z.mul(pdf))) as tf.Tensor2D;
+  }
+  return {
+    x: () => tf.matMul(g, weight),
+    weight: () => tf.matMul(g, x, true, false),
+    bias: () => g.sum(0),
+  };
+}
+
+const linearProbed = new WeakMap<object, boolean>();
+
+function probeLinear(backend: NodeBackend): boolean {
+  if (!tf.getKernel(LINEAR_KERNEL, 'tensorflow')) {
+    tf.registerKernel({
+      kernelName: LINEAR_KERNEL,
+      backendName: 'tensorflow',
+      kernelFunc: ({ inputs, backend: be, attrs }) => {
+        const { x, weight, bias } = inputs as Record<'x' | 'weight' | 'bias', tf.TensorInfo>;
+        const { activation } = attrs as unknown as LinearAttrs;
+        return runFusedMatMul(be as unknown as NodeBackend, x, weight, bias, activation);
+      },
+    });
+    tf.registerGradient({
+      kernelName: LINEAR_KERNEL,
+      inputsToSave: ['x', 'weight', 'bias'],
+      gradFunc: linearGrad as tf.GradConfig['gradFunc'],
+    });
+  }
+  try {
+    return tf.tidy(() => {
+      // [3, 5] x [4, 5]^T + [4]: odd sizes, values where GELU's tails matter.
+      const x = tf.tensor2d([0.5, -1, 2, 3, -0.25, 1, 1, -2, 0, 4, -3, 0.5, 1.5, -1, 2], [3, 5]);
+      const w = tf.tensor2d(
+        [
+          0.2, -0.1, 0.3, 0.5, -0.4, 1, 0, -1, 0.5, 0.25, -0.3, 0.2, 0.1, 0, 0.6, 0.7, -0.7, 0, 0.1,
+          -0.2,
+        ],
+        [4, 5],
+      );
+      const b = tf.tensor1d([0.1, -0.2, 0.3, 0]);
+      const z = tf.matMul(x, w, false, true).add(b);
+      const gelu = z.mul(tf.erf(z.mul(Math.SQRT1_2)).add(1).mul(0.5));
+      const errNone = runFusedMatMul(backend, x, w, b, 'none').sub(z).abs().max();
+      const errGelu = runFusedMatMul(backend, x, w, b, 'gelu').sub(gelu).abs().max();
+      return Math.max(errNone.dataSync()[0] as number, errGelu.dataSync()[0] as number) < 1e-5;
+    });
+  } catch {
+    // An unpatched binding (no string-list attributes) or a build without the oneDNN kernel.
+    return false;
+  }
+}
+
+/** Whether the active backend runs {@link LINEAR_KERNEL} (tensorflow, oneDNN, patched binding). */
+export function fusedLinearAvailable(): boolean {
+  if (tf.getBackend() !== 'tensorflow') return false;
+  const backend = tf.backend() as unknown as NodeBackend;
+  let ok = linearProbed.get(backend);
+  if (ok === undefined) {
+    ok = typeof backend.executeSingleOutput === 'function' && probeLinear(backend);
+    linearProbed.set(backend, ok);
+  }
+  return ok;
+}
+
+/**
+ * act(x W^T + b) in one kernel (call only when {@link fusedLinearAvailable}):
+ * x [N, in], weight [out, in], bias [out] -> [N, out].
+ */
+export function fusedLinear(
+  x: tf.Tensor2D,
+  weight: tf.Tensor,
+  bias: tf.Tensor,
+  activation: FusedActivation,
+): tf.Tensor2D {
+  return tf
+    .engine()
+    .runKernel(
+      LINEAR_KERNEL,
+      { x, weight, bias } as unknown as tf.NamedTensorMap,
+      { activation } as unknown as tf.NamedAttrMap,
+    ) as tf.Tensor2D;
 }

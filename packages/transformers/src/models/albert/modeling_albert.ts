@@ -147,7 +147,6 @@ export class AlbertLayer {
   readonly ffn: Linear;
   readonly ffnOutput: Linear;
   readonly fullLayerLayerNorm: LayerNorm;
-  private readonly act: (x: tf.Tensor) => tf.Tensor;
 
   constructor(
     p: ParamStore,
@@ -168,7 +167,6 @@ export class AlbertLayer {
       config.hidden_size,
       config.layer_norm_eps,
     );
-    this.act = activation(config.hidden_act);
   }
 
   forward(
@@ -178,7 +176,7 @@ export class AlbertLayer {
   ): { out: tf.Tensor3D; probs: tf.Tensor4D } {
     const { out: attn, probs } = this.attention.forward(x, maskBias, training);
     const f = dropout(
-      this.ffnOutput.forward(this.act(this.ffn.forward(attn))),
+      this.ffnOutput.forward(this.ffn.forwardAct(attn, this.config.hidden_act, training)),
       this.config.hidden_dropout_prob,
       training,
     );

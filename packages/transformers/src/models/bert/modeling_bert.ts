@@ -190,15 +190,17 @@ export class BertAttention {
 /** [B, T, H] -> act(dense) [B, T, I]. */
 export class BertIntermediate {
   readonly dense: Linear;
-  private readonly act: (x: tf.Tensor) => tf.Tensor;
 
-  constructor(p: ParamStore, prefix: string, config: BertLike) {
+  constructor(
+    p: ParamStore,
+    prefix: string,
+    private readonly config: BertLike,
+  ) {
     this.dense = new Linear(p, `${prefix}.dense`, config.hidden_size, config.intermediate_size);
-    this.act = activation(config.hidden_act);
   }
 
-  forward(x: tf.Tensor3D): tf.Tensor {
-    return this.act(this.dense.forward(x));
+  forward(x: tf.Tensor3D, training: boolean): tf.Tensor {
+    return this.dense.forwardAct(x, this.config.hidden_act, training);
   }
 }
 
@@ -219,7 +221,10 @@ export class BertLayer {
     training: boolean,
   ): { out: tf.Tensor3D; probs: tf.Tensor4D } {
     const { out: attn, probs } = this.attention.forward(x, maskBias, training);
-    return { out: this.output.forward(this.intermediate.forward(attn), attn, training), probs };
+    return {
+      out: this.output.forward(this.intermediate.forward(attn, training), attn, training),
+      probs,
+    };
   }
 }
 

@@ -137,7 +137,6 @@ export class MultiHeadSelfAttention {
 export class FFN {
   readonly lin1: Linear;
   readonly lin2: Linear;
-  private readonly act: (x: tf.Tensor) => tf.Tensor;
 
   constructor(
     p: ParamStore,
@@ -146,12 +145,11 @@ export class FFN {
   ) {
     this.lin1 = new Linear(p, `${prefix}.lin1`, config.dim, config.hidden_dim);
     this.lin2 = new Linear(p, `${prefix}.lin2`, config.hidden_dim, config.dim);
-    this.act = activation(config.activation);
   }
 
   forward(x: tf.Tensor, training: boolean): tf.Tensor {
     return dropout(
-      this.lin2.forward(this.act(this.lin1.forward(x))),
+      this.lin2.forward(this.lin1.forwardAct(x, this.config.activation, training)),
       this.config.dropout,
       training,
     );
