@@ -21,7 +21,8 @@
  * a ~400 ms step in JS. The mask is a pure function of (seed, shape), so runs stay reproducible
  * and resumable: the seeds come from the model code's own seeded generator.
  *
- * Each kernel is probed once per backend instance, numerically against the composed formula; a
+ * The oneDNN kernels are CPU kernels: with tfjs-node-gpu on a CUDA device the model composes
+ * the ops (TF runs those on the GPU). Each kernel is probed once per backend instance, numerically against the composed formula; a
  * build without it (TF_ENABLE_ONEDNN_OPTS=0, another libtensorflow) reports "unavailable" and the
  * model code keeps its composed version. Nothing falls back silently to a wrong result.
  */
@@ -43,6 +44,8 @@ interface NodeBackend {
     attrs: { name: string; type: number; value: unknown }[],
     inputs: tf.TensorInfo[],
   ): tf.Tensor;
+  /** tfjs-node-gpu with a CUDA device: TF's own GPU kernels beat CPU oneDNN plus copies. */
+  isUsingGpuDevice?: boolean;
 }
 
 /** tfjs kernel name of the fused layer norm: inputs x [..., H], weight [H], bias [H]. */
@@ -157,6 +160,7 @@ function probeLayerNorm(backend: NodeBackend): boolean {
 export function fusedLayerNormAvailable(): boolean {
   if (tf.getBackend() !== 'tensorflow') return false;
   const backend = tf.backend() as unknown as NodeBackend;
+  if (backend.isUsingGpuDevice) return false;
   let ok = probed.get(backend);
   if (ok === undefined) {
     ok = typeof backend.executeSingleOutput === 'function' && probeLayerNorm(backend);
@@ -361,6 +365,7 @@ function probeLinear(backend: NodeBackend): boolean {
 export function fusedLinearAvailable(): boolean {
   if (tf.getBackend() !== 'tensorflow') return false;
   const backend = tf.backend() as unknown as NodeBackend;
+  if (backend.isUsingGpuDevice) return false;
   let ok = linearProbed.get(backend);
   if (ok === undefined) {
     ok = typeof backend.executeSingleOutput === 'function' && probeLinear(backend);
