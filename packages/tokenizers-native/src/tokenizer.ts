@@ -116,7 +116,8 @@ export class Encoding {
       const at = b.cols + 7 * b.total + 2 * this.#start;
       const flat = b.data;
       const out: Offsets[] = new Array(this.length);
-      for (let i = 0; i < out.length; i++) out[i] = [flat[at + 2 * i] ?? 0, flat[at + 2 * i + 1] ?? 0];
+      for (let i = 0; i < out.length; i++)
+        out[i] = [flat[at + 2 * i] ?? 0, flat[at + 2 * i + 1] ?? 0];
       this.#offsets = out;
     }
     return this.#offsets.slice();
@@ -416,7 +417,12 @@ export class Tokenizer {
       lengths[i] = ids.length;
     }
     return native(() =>
-      this.#inner.decodeBatch(flat, lengths, options.skipSpecialTokens ?? false, options.threads ?? 0),
+      this.#inner.decodeBatch(
+        flat,
+        lengths,
+        options.skipSpecialTokens ?? false,
+        options.threads ?? 0,
+      ),
     );
   }
 

@@ -5,8 +5,5 @@
 use transferjs_tokenizers_core::Error;
 
 pub fn map_error(e: Error) -> napi::Error {
-    napi::Error::new(
-        napi::Status::InvalidArg,
-        format!("[{}] {}", e.code(), e),
-    )
+    napi::Error::new(napi::Status::InvalidArg, format!("[{}] {}", e.code(), e))
 }

@@ -21,7 +21,10 @@ impl ByteToChar {
     }
 
     pub fn get(&self, byte: usize) -> u32 {
-        self.0.get(byte).copied().unwrap_or(*self.0.last().unwrap_or(&0))
+        self.0
+            .get(byte)
+            .copied()
+            .unwrap_or(*self.0.last().unwrap_or(&0))
     }
 }
 
@@ -62,7 +65,11 @@ impl NativePreTokenizer {
 
     /// Normalizes (if configured) then pre-tokenizes `text`.
     #[napi]
-    pub fn pre_tokenize(&self, text: String, byte_offsets: Option<bool>) -> napi::Result<Vec<PreToken>> {
+    pub fn pre_tokenize(
+        &self,
+        text: String,
+        byte_offsets: Option<bool>,
+    ) -> napi::Result<Vec<PreToken>> {
         let mut n = NormalizedString::from(text.as_str());
         if let Some(norm) = &self.normalizer {
             norm.normalize(&mut n).map_err(map_error)?;

@@ -76,10 +76,7 @@ fn flatten(roots: Vec<Encoding>) -> (Vec<u32>, String) {
         for (d, w) in data[col(4)..col(4) + len].iter_mut().zip(&e.words) {
             *d = w.unwrap_or(NONE);
         }
-        for (d, s) in data[col(5)..col(5) + len]
-            .iter_mut()
-            .zip(e.sequence_ids())
-        {
+        for (d, s) in data[col(5)..col(5) + len].iter_mut().zip(e.sequence_ids()) {
             *d = s.unwrap_or(NONE);
         }
         let ends = col(6);
@@ -147,7 +144,10 @@ fn batch_inputs(
     match pairs {
         None => Ok(inputs
             .into_iter()
-            .map(|i| EncodeInput { first: seq(i), pair: None })
+            .map(|i| EncodeInput {
+                first: seq(i),
+                pair: None,
+            })
             .collect()),
         Some(pairs) => {
             if pairs.len() != inputs.len() {
@@ -187,7 +187,12 @@ impl Task for EncodeBatchTask {
     /// Encodes and flattens, both off the JS thread.
     fn compute(&mut self) -> napi::Result<Self::Output> {
         self.tokenizer
-            .encode_batch(&self.inputs, self.add_special_tokens, self.offsets, self.threads)
+            .encode_batch(
+                &self.inputs,
+                self.add_special_tokens,
+                self.offsets,
+                self.threads,
+            )
             .map(flatten)
             .map_err(map_error)
     }
@@ -219,7 +224,9 @@ impl NativeTokenizer {
     #[napi(factory)]
     pub fn from_file(path: String) -> napi::Result<Self> {
         let inner = Tokenizer::from_file(&path).map_err(map_error)?;
-        Ok(Self { inner: Arc::new(inner) })
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
     }
 
     /// Parses `tokenizer.json` text; `source` names it in errors.
@@ -227,7 +234,9 @@ impl NativeTokenizer {
     pub fn from_json(json: String, source: Option<String>) -> napi::Result<Self> {
         let source = source.unwrap_or_else(|| "tokenizer.json".to_owned());
         let inner = Tokenizer::from_json(&json, &source).map_err(map_error)?;
-        Ok(Self { inner: Arc::new(inner) })
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
     }
 
     /// A BERT tokenizer from a WordPiece `vocab.txt`, as transformers converts the slow one.
@@ -236,17 +245,26 @@ impl NativeTokenizer {
         let options = parse_json(&options_json, "fromVocab options")?;
         let inner = transferjs_tokenizers_core::slow::bert_from_vocab_file(&path, &options)
             .map_err(map_error)?;
-        Ok(Self { inner: Arc::new(inner) })
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
     }
 
     /// A byte-level BPE tokenizer (GPT-2 or RoBERTa) from `vocab.json` + `merges.txt`, as
     /// transformers builds it from those files.
     #[napi(factory)]
-    pub fn from_bpe_files(vocab_path: String, merges_path: String, options_json: String) -> napi::Result<Self> {
+    pub fn from_bpe_files(
+        vocab_path: String,
+        merges_path: String,
+        options_json: String,
+    ) -> napi::Result<Self> {
         let options = parse_json(&options_json, "fromBpeFiles options")?;
-        let inner = transferjs_tokenizers_core::slow::bpe_from_files(&vocab_path, &merges_path, &options)
-            .map_err(map_error)?;
-        Ok(Self { inner: Arc::new(inner) })
+        let inner =
+            transferjs_tokenizers_core::slow::bpe_from_files(&vocab_path, &merges_path, &options)
+                .map_err(map_error)?;
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
     }
 
     /// The `tokenizer.json` text (pretty = HF's `save` format).
@@ -326,7 +344,9 @@ impl NativeTokenizer {
 
     #[napi]
     pub fn decode(&self, ids: Vec<u32>, skip_special_tokens: bool) -> napi::Result<String> {
-        self.inner.decode(&ids, skip_special_tokens).map_err(map_error)
+        self.inner
+            .decode(&ids, skip_special_tokens)
+            .map_err(map_error)
     }
 
     /// Decodes `lengths.length` id lists laid end to end in `ids` (one typed array each way
@@ -380,8 +400,11 @@ impl NativeTokenizer {
     /// `null` clears; otherwise HF's truncation JSON (`max_length`, `stride`, ...).
     #[napi]
     pub fn set_truncation(&mut self, json: Option<String>) -> napi::Result<()> {
-        let params: Option<TruncationParams> = json.map(|j| parse_json(&j, "truncation")).transpose()?;
-        Arc::make_mut(&mut self.inner).set_truncation(params).map_err(map_error)
+        let params: Option<TruncationParams> =
+            json.map(|j| parse_json(&j, "truncation")).transpose()?;
+        Arc::make_mut(&mut self.inner)
+            .set_truncation(params)
+            .map_err(map_error)
     }
 
     /// `null` clears; otherwise HF's padding JSON.
@@ -394,19 +417,25 @@ impl NativeTokenizer {
 
     #[napi]
     pub fn truncation_json(&self) -> Option<String> {
-        self.inner.truncation().and_then(|t| serde_json::to_string(t).ok())
+        self.inner
+            .truncation()
+            .and_then(|t| serde_json::to_string(t).ok())
     }
 
     #[napi]
     pub fn padding_json(&self) -> Option<String> {
-        self.inner.padding().and_then(|p| serde_json::to_string(p).ok())
+        self.inner
+            .padding()
+            .and_then(|p| serde_json::to_string(p).ok())
     }
 
     /// Adds tokens given as HF `AddedToken` JSON objects (an array); returns how many were new.
     #[napi]
     pub fn add_tokens(&mut self, json: String) -> napi::Result<u32> {
         let tokens: Vec<AddedToken> = parse_json(&json, "addTokens")?;
-        let n = Arc::make_mut(&mut self.inner).add_tokens(&tokens).map_err(map_error)?;
+        let n = Arc::make_mut(&mut self.inner)
+            .add_tokens(&tokens)
+            .map_err(map_error)?;
         Ok(n as u32)
     }
 }

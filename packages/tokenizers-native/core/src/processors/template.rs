@@ -114,62 +114,50 @@ impl TemplateProcessing {
         })
     }
 
+    /// Lays out the template as HF does: each piece becomes an encoding (a sequence keeps its
+    /// overflowing windows, a special token has none), then the pieces are merged in order.
+    /// Merging is what gives the windows their special tokens and yields HF's overflowing
+    /// layout for pairs: each window of A with B (holding B's windows nested), A's windows with
+    /// each window of B, then A with each window of B (holding A's windows nested).
     fn apply(
         &self,
         template: &[Piece],
-        mut a: Encoding,
-        mut b: Option<Encoding>,
+        a: Encoding,
+        b: Option<Encoding>,
         add_special: bool,
     ) -> Result<Encoding> {
-        // 1. Overflowing parts: each of A's with B (and B's parts), then A with B's parts.
-        let b_over = b
-            .as_mut()
-            .map_or_else(Vec::new, |e| std::mem::take(&mut e.overflowing));
-        let mut overflowing = Vec::new();
-        for a_o in std::mem::take(&mut a.overflowing) {
-            overflowing.push(self.apply(template, a_o.clone(), b.clone(), add_special)?);
-            for b_o in &b_over {
-                overflowing.push(self.apply(
-                    template,
-                    a_o.clone(),
-                    Some(b_o.clone()),
-                    add_special,
-                )?);
+        // 1. Sequence ids on each input and its windows (as HF's default `process`).
+        let mut inputs: Vec<Encoding> = std::iter::once(a).chain(b).collect();
+        for (i, e) in inputs.iter_mut().enumerate() {
+            e.set_sequence_id(i);
+            for o in &mut e.overflowing {
+                o.set_sequence_id(i);
             }
         }
-        for b_o in b_over {
-            overflowing.push(self.apply(template, a.clone(), Some(b_o), add_special)?);
-        }
-        // 2. Lay out the pieces.
-        let mut out = Encoding::default();
+        // 2. One encoding per piece; a sequence used once is moved, not cloned.
+        let uses = |seq: usize| {
+            template
+                .iter()
+                .filter(|p| matches!(p, Piece::Sequence { id, .. } if (*id == SequenceId::B) == (seq == 1)))
+                .count()
+        };
+        let once = [uses(0) == 1, uses(1) == 1];
+        let mut pieces: Vec<Encoding> = Vec::with_capacity(template.len());
         for piece in template {
             match piece {
                 Piece::Sequence { id, type_id } => {
-                    let (seq, e) = match id {
-                        SequenceId::A => (0, &a),
-                        SequenceId::B => (
-                            1,
-                            b.as_ref().ok_or_else(|| Error::InvalidConfig {
-                                field: "post_processor.single".to_owned(),
-                                message: "the template uses $B but only one sequence was given"
-                                    .to_owned(),
-                            })?,
-                        ),
-                    };
-                    let start = out.len();
-                    out.ids.extend(&e.ids);
-                    out.type_ids
-                        .extend(std::iter::repeat(*type_id).take(e.len()));
-                    out.tokens.extend(e.tokens.iter().cloned());
-                    out.words.extend(&e.words);
-                    out.offsets.extend(&e.offsets);
-                    out.special_tokens_mask.extend(&e.special_tokens_mask);
-                    out.attention_mask.extend(&e.attention_mask);
-                    let end = out.len();
-                    match out.sequence_ranges.iter_mut().find(|(s, _)| *s == seq) {
-                        Some(r) => r.1 = (start, end),
-                        None => out.sequence_ranges.push((seq, (start, end))),
-                    }
+                    let i = usize::from(*id == SequenceId::B);
+                    let e = inputs.get_mut(i).ok_or_else(|| Error::InvalidConfig {
+                        field: "post_processor.single".to_owned(),
+                        message: "the template uses $B but only one sequence was given".to_owned(),
+                    })?;
+                    // The type id goes on the tokens, not on the windows (as HF).
+                    e.type_ids.iter_mut().for_each(|t| *t = *type_id);
+                    pieces.push(if once[i] {
+                        std::mem::take(e)
+                    } else {
+                        e.clone()
+                    });
                 }
                 Piece::SpecialToken { id, type_id } => {
                     if !add_special {
@@ -182,6 +170,7 @@ impl TemplateProcessing {
                             field: "post_processor.special_tokens".to_owned(),
                             message: format!("missing special token '{id}'"),
                         })?;
+                    let mut out = Encoding::with_capacity(t.ids.len());
                     for (tid, tok) in t.ids.iter().zip(&t.tokens) {
                         out.ids.push(*tid);
                         out.type_ids.push(*type_id);
@@ -191,11 +180,12 @@ impl TemplateProcessing {
                         out.special_tokens_mask.push(1);
                         out.attention_mask.push(1);
                     }
+                    pieces.push(out);
                 }
             }
         }
-        out.overflowing = overflowing;
-        Ok(out)
+        // 3. Merge.
+        Ok(Encoding::merge(pieces, false))
     }
 }
 

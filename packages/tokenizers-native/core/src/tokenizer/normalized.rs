@@ -106,6 +106,32 @@ impl NormalizedString {
         self.alignments = alignments;
     }
 
+    /// Replaces each char by `f(c)`, one for one, unless `f` returns `None` for some char:
+    /// then nothing changes and the result is false. Each new char keeps the alignment of the
+    /// char it replaces (as `transform` with change 0).
+    pub fn try_map<F: FnMut(char) -> Option<char>>(&mut self, mut f: F) -> bool {
+        let mut out = String::with_capacity(self.normalized.len());
+        let mut same_len = true;
+        for c in self.normalized.chars() {
+            let Some(m) = f(c) else {
+                return false;
+            };
+            same_len &= m.len_utf8() == c.len_utf8();
+            out.push(m);
+        }
+        if !same_len {
+            // Per new byte, the alignment of the first byte of the char it replaces.
+            let mut al = Vec::with_capacity(out.len());
+            for ((i, _), m) in self.normalized.char_indices().zip(out.chars()) {
+                let a = self.alignments.get(i).copied().unwrap_or_default();
+                al.extend(std::iter::repeat(a).take(m.len_utf8()));
+            }
+            self.alignments = al;
+        }
+        self.normalized = out;
+        true
+    }
+
     /// Keeps only the chars for which `keep` is true.
     pub fn filter<F: Fn(char) -> bool>(&mut self, keep: F) -> &mut Self {
         // Walk backwards so each kept char can absorb the removed run that follows it.

@@ -150,25 +150,6 @@ impl CharOffsets {
     }
 }
 
-/// HF (0.23) stops tokenizing a sequence once it has `max` tokens when truncating from the
-/// right, finishing the word in progress; the tokens after that never reach the overflowing
-/// windows. Reproduces that cut.
-fn cap(e: &mut Encoding, max: usize, direction: super::Direction) {
-    if direction != super::Direction::Right || e.len() <= max || max == 0 {
-        return;
-    }
-    // Keep the whole word that holds token `max - 1`.
-    let word = e.words[max - 1];
-    let mut end = max;
-    while end < e.len() && word.is_some() && e.words[end] == word {
-        end += 1;
-    }
-    if end < e.len() {
-        e.truncate(end, 0, direction);
-        e.overflowing.clear();
-    }
-}
-
 /// `threads`, or every core when 0.
 fn resolve_threads(threads: usize) -> usize {
     if threads == 0 {
@@ -449,19 +430,14 @@ impl Tokenizer {
         add_special_tokens: bool,
         offset_type: OffsetType,
     ) -> Result<Encoding> {
-        let mut a = self.encode_sequence(&input.first, 0, offset_type)?;
-        let mut b = input
+        // Every token of both sequences is kept until truncation: the overflowing windows
+        // cover the whole input, as HF's Rust core (tokenizers 0.23.3, what transformers runs).
+        let a = self.encode_sequence(&input.first, 0, offset_type)?;
+        let b = input
             .pair
             .as_ref()
             .map(|p| self.encode_sequence(p, 1, offset_type))
             .transpose()?;
-        // HF (0.23) caps each sequence at `max_length` tokens before truncating, so the
-        // overflowing windows only ever cover the first `max_length` tokens; do the same.
-        if let Some(t) = &self.truncation {
-            for e in std::iter::once(&mut a).chain(b.as_mut()) {
-                cap(e, t.max_length, t.direction);
-            }
-        }
         self.post_process(a, b, add_special_tokens)
     }
 

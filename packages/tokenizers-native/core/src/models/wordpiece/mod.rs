@@ -16,6 +16,13 @@ pub struct WordPiece {
     pub unk_token: String,
     pub continuing_subword_prefix: String,
     pub max_input_chars_per_word: usize,
+    /// Byte length of the longest vocab entry: no longer piece can match, so the greedy
+    /// search starts there instead of at the end of the word.
+    max_key_len: usize,
+}
+
+fn max_key_len(vocab: &Vocab) -> usize {
+    vocab.keys().map(String::len).max().unwrap_or(0)
 }
 
 #[derive(Deserialize)]
@@ -44,6 +51,7 @@ impl From<WordPieceJson> for WordPiece {
         let vocab: Vocab = j.vocab.into_iter().collect();
         WordPiece {
             vocab_r: reverse_vocab(&vocab),
+            max_key_len: max_key_len(&vocab),
             vocab,
             unk_token: j.unk_token,
             continuing_subword_prefix: j.continuing_subword_prefix,
@@ -74,6 +82,7 @@ impl WordPiece {
     pub fn new(vocab: Vocab, unk_token: String) -> Self {
         WordPiece {
             vocab_r: reverse_vocab(&vocab),
+            max_key_len: max_key_len(&vocab),
             vocab,
             unk_token,
             continuing_subword_prefix: default_prefix(),
@@ -127,7 +136,12 @@ impl Model for WordPiece {
             let mut start = 0;
             // 2. Greedy: the longest vocab piece at `start`, shrinking one char at a time.
             while start < word.len() {
-                let mut end = word.len();
+                // Pieces longer than every vocab entry cannot match: start at the longest
+                // that can (on a char boundary).
+                let mut end = word.len().min(start + self.max_key_len.max(1));
+                while !word.is_char_boundary(end) {
+                    end += 1;
+                }
                 let mut found = None;
                 while start < end {
                     let piece = &word[start..end];
