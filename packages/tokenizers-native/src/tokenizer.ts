@@ -13,43 +13,31 @@ export type InputSequence = string | readonly string[];
 const NONE = 0xffffffff;
 
 /**
- * A batch of encodings as the binding returns it: one `u32` buffer and one string of all the
- * token strings (layout in `native/src/tokenizer.rs`, `EncodingBatch`). `Encoding`s are views
- * into it: nothing per token is built in JS until a property is read.
+ * A batch of encodings as the binding returns it: a table, one typed array per field and one
+ * string of all the token strings (layout in `native/src/tokenizer.rs`, `EncodingBatch`).
+ * `Encoding`s are views into it: nothing per token is built in JS until a property is read.
  */
 class FlatBatch {
-  readonly data: Uint32Array;
-  readonly tokens: string;
-  /** Number of tokens in all (the length of each column). */
-  readonly total: number;
-  /** Start of the columns in `data`. */
-  readonly cols: number;
+  readonly b: EncodingBatch;
+  /** Start of the per-encoding entries in `table`. */
+  readonly entries: number;
 
   constructor(batch: EncodingBatch) {
-    this.data = batch.data;
-    this.tokens = batch.tokens;
-    this.total = this.data[2] ?? 0;
-    this.cols = 3 + 4 * (this.data[0] ?? 0);
+    this.b = batch;
+    this.entries = 3 + (batch.table[1] ?? 0);
   }
 
   /** The top-level encodings, in input order. */
   roots(): Encoding[] {
-    const n = this.data[1] ?? 0;
+    const n = this.b.table[1] ?? 0;
     const out: Encoding[] = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = new Encoding(this, i);
+    for (let i = 0; i < n; i++) out[i] = new Encoding(this, this.b.table[3 + i] ?? 0);
     return out;
   }
 
   /** Entry `k` (0 token start, 1 token end, 2 overflow start, 3 overflow end) of encoding `i`. */
   entry(i: number, k: number): number {
-    return this.data[3 + 4 * i + k] ?? 0;
-  }
-
-  /** Column `c` (0 ids, 1 type ids, 2 attention, 3 special mask, 4 words, 5 sequence ids,
-   * 6 token ends) for tokens `[start, end)`. */
-  column(c: number, start: number, end: number): Uint32Array {
-    const at = this.cols + c * this.total;
-    return this.data.subarray(at + start, at + end);
+    return this.b.table[this.entries + 4 * i + k] ?? 0;
   }
 }
 
@@ -78,8 +66,8 @@ export class Encoding {
     this.#end = batch.entry(index, 1);
   }
 
-  #column(c: number): Uint32Array {
-    return this.#batch.column(c, this.#start, this.#end);
+  #column(c: Exclude<keyof EncodingBatch, 'table' | 'tokens' | 'offsets'>): Uint32Array {
+    return this.#batch.b[c].subarray(this.#start, this.#end);
   }
 
   get length(): number {
@@ -87,18 +75,18 @@ export class Encoding {
   }
   /** Token ids. */
   get ids(): number[] {
-    return Array.from(this.#column(0));
+    return Array.from(this.#column('ids'));
   }
   /** Segment (token type) ids: 0 for the first sequence, 1 for the pair with BERT. */
   get typeIds(): number[] {
-    return Array.from(this.#column(1));
+    return Array.from(this.#column('typeIds'));
   }
   get tokens(): string[] {
     if (this.#tokens === undefined) {
       // Token i is tokens[end(i - 1), end(i)) of the batch string.
-      const b = this.#batch;
-      const ends = this.#column(6);
-      let from = this.#start === 0 ? 0 : (b.column(6, this.#start - 1, this.#start)[0] ?? 0);
+      const b = this.#batch.b;
+      const ends = this.#column('tokenEnds');
+      let from = this.#start === 0 ? 0 : (b.tokenEnds[this.#start - 1] ?? 0);
       const out: string[] = new Array(ends.length);
       for (let i = 0; i < ends.length; i++) {
         const to = ends[i] ?? from;
@@ -112,9 +100,8 @@ export class Encoding {
   /** Per token, `[start, end)` in the original input (chars, or UTF-8 bytes if asked). */
   get offsets(): Offsets[] {
     if (this.#offsets === undefined) {
-      const b = this.#batch;
-      const at = b.cols + 7 * b.total + 2 * this.#start;
-      const flat = b.data;
+      const flat = this.#batch.b.offsets;
+      const at = 2 * this.#start;
       const out: Offsets[] = new Array(this.length);
       for (let i = 0; i < out.length; i++)
         out[i] = [flat[at + 2 * i] ?? 0, flat[at + 2 * i + 1] ?? 0];
@@ -124,19 +111,19 @@ export class Encoding {
   }
   /** 1 for real tokens, 0 for padding. */
   get attentionMask(): number[] {
-    return Array.from(this.#column(2));
+    return Array.from(this.#column('attentionMask'));
   }
   /** 1 for tokens the post-processor or padding added, 0 for the input's tokens. */
   get specialTokensMask(): number[] {
-    return Array.from(this.#column(3));
+    return Array.from(this.#column('specialTokensMask'));
   }
   /** Per token, the index of the word it belongs to; `null` for special tokens and padding. */
   get wordIds(): (number | null)[] {
-    return Array.from(this.#column(4), (w) => (w === NONE ? null : w));
+    return Array.from(this.#column('words'), (w) => (w === NONE ? null : w));
   }
   /** Per token, 0 or 1 for the sequence it comes from; `null` for special tokens. */
   get sequenceIds(): (number | null)[] {
-    return Array.from(this.#column(5), (s) => (s === NONE ? null : s));
+    return Array.from(this.#column('sequenceIds'), (s) => (s === NONE ? null : s));
   }
   /** The windows truncation cut off (with `stride` tokens of overlap). */
   get overflowing(): Encoding[] {

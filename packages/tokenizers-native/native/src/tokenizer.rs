@@ -11,103 +11,134 @@ use transferjs_tokenizers_core::{
     TruncationParams,
 };
 
-/// Encodings flattened into one `u32` buffer and one string, so a whole batch crosses into JS
-/// as two values (no per-encoding objects, arrays or token strings).
+/// Encodings flattened into a few typed arrays and one string, so a whole batch crosses into
+/// JS as ten values (no per-encoding objects, arrays or token strings).
 ///
-/// `data` layout (`n` encodings, `roots` of them top-level, `t` tokens in all):
-/// 1. header `[n, roots, t]`;
-/// 2. per encoding `[token_start, token_end, overflow_start, overflow_end]` (`4 n`): its token
-///    range in the columns, and the range of encoding indices of its overflowing parts;
-/// 3. columns of `t` values each: ids, type ids, attention mask, special-tokens mask, word ids,
-///    sequence ids (`u32::MAX` = none), token ends (UTF-16 end of each token in `tokens`);
-/// 4. offsets, `2 t` values `[s0, e0, s1, e1, ...]`.
-///
-/// Roots come first (in input order); overflowing parts follow breadth first, so each
-/// encoding's parts are contiguous.
+/// - `table`: header `[n, roots, t]` (`n` encodings, `roots` of them top-level, `t` tokens in
+///   all), the `roots` indices of the top-level encodings in input order, then per encoding
+///   `[token_start, token_end, overflow_start, overflow_end]`: its token range in the columns
+///   and the range of indices of its overflowing parts (contiguous);
+/// - one column per field, `t` values each (`u32::MAX` = no word / no sequence), `offsets`
+///   `2 t` values `[s0, e0, s1, e1, ...]`, `token_ends` the UTF-16 end of each token in
+///   `tokens`.
 #[napi(object)]
 pub struct EncodingBatch {
-    pub data: Uint32Array,
+    pub table: Uint32Array,
+    pub ids: Uint32Array,
+    pub type_ids: Uint32Array,
+    pub attention_mask: Uint32Array,
+    pub special_tokens_mask: Uint32Array,
+    pub words: Uint32Array,
+    pub sequence_ids: Uint32Array,
+    pub token_ends: Uint32Array,
+    pub offsets: Uint32Array,
     /// Every token string, concatenated.
     pub tokens: String,
 }
 
 const NONE: u32 = u32::MAX;
 
-/// Flattens `roots` (and their overflowing parts) into an `EncodingBatch`'s buffers; runs on
-/// the worker thread for batches.
-fn flatten(roots: Vec<Encoding>) -> (Vec<u32>, String) {
-    // 1. Breadth-first order: roots, then the parts of each encoding in turn.
-    let n_roots = roots.len();
-    let mut order: Vec<Encoding> = roots;
-    let mut table: Vec<[u32; 4]> = Vec::with_capacity(order.len());
-    let mut i = 0;
-    while i < order.len() {
-        let parts = std::mem::take(&mut order[i].overflowing);
-        let first = order.len() as u32;
-        order.extend(parts);
-        table.push([0, 0, first, order.len() as u32]);
-        i += 1;
+/// Builds an `EncodingBatch`'s buffers encoding by encoding, so a batch can be encoded in
+/// slices and each slice's `Encoding`s dropped once copied (the batch never holds every
+/// `Encoding` at once).
+#[derive(Default)]
+pub struct Flat {
+    roots: Vec<u32>,
+    /// Per encoding: token range, overflowing range.
+    entries: Vec<[u32; 4]>,
+    ids: Vec<u32>,
+    type_ids: Vec<u32>,
+    attention_mask: Vec<u32>,
+    special_tokens_mask: Vec<u32>,
+    words: Vec<u32>,
+    sequence_ids: Vec<u32>,
+    token_ends: Vec<u32>,
+    offsets: Vec<u32>,
+    tokens: String,
+    utf16_end: u32,
+}
+
+impl Flat {
+    /// Appends `roots` in order, each followed by its overflowing parts (breadth first, so
+    /// the parts of each encoding get contiguous indices).
+    fn extend(&mut self, roots: Vec<Encoding>) {
+        for root in roots {
+            self.roots.push(self.entries.len() as u32);
+            let mut queue = std::collections::VecDeque::from([(root, self.entries.len())]);
+            self.entries.push([0; 4]);
+            while let Some((mut e, at)) = queue.pop_front() {
+                let parts = std::mem::take(&mut e.overflowing);
+                let first = self.entries.len() as u32;
+                let n_parts = parts.len() as u32;
+                for p in parts {
+                    queue.push_back((p, self.entries.len()));
+                    self.entries.push([0; 4]);
+                }
+                let start = self.ids.len() as u32;
+                self.push_tokens(e);
+                let end = self.ids.len() as u32;
+                self.entries[at] = [start, end, first, first + n_parts];
+            }
+        }
     }
-    let t: usize = order.iter().map(Encoding::len).sum();
-    let n = order.len();
-    // 2. Header, table, then the columns filled encoding by encoding.
-    let cols = 3 + 4 * n;
-    let mut data = vec![0u32; cols + 9 * t];
-    data[0] = n as u32;
-    data[1] = n_roots as u32;
-    data[2] = t as u32;
-    let token_chars: usize = order
-        .iter()
-        .flat_map(|e| e.tokens.iter())
-        .map(String::len)
-        .sum();
-    let mut tokens = String::with_capacity(token_chars);
-    let mut utf16_end: u32 = 0;
-    let mut at = 0usize;
-    for (k, e) in order.iter().enumerate() {
-        let len = e.len();
-        table[k][0] = at as u32;
-        table[k][1] = (at + len) as u32;
-        let col = |c: usize| cols + c * t + at;
-        data[col(0)..col(0) + len].copy_from_slice(&e.ids);
-        data[col(1)..col(1) + len].copy_from_slice(&e.type_ids);
-        data[col(2)..col(2) + len].copy_from_slice(&e.attention_mask);
-        data[col(3)..col(3) + len].copy_from_slice(&e.special_tokens_mask);
-        for (d, w) in data[col(4)..col(4) + len].iter_mut().zip(&e.words) {
-            *d = w.unwrap_or(NONE);
+
+    fn push_tokens(&mut self, e: Encoding) {
+        let seq = e.sequence_ids();
+        self.ids.extend_from_slice(&e.ids);
+        self.type_ids.extend_from_slice(&e.type_ids);
+        self.attention_mask.extend_from_slice(&e.attention_mask);
+        self.special_tokens_mask
+            .extend_from_slice(&e.special_tokens_mask);
+        self.words.extend(e.words.iter().map(|w| w.unwrap_or(NONE)));
+        self.sequence_ids
+            .extend(seq.iter().map(|s| s.unwrap_or(NONE)));
+        for (s, t) in &e.offsets {
+            self.offsets.push(*s as u32);
+            self.offsets.push(*t as u32);
         }
-        for (d, s) in data[col(5)..col(5) + len].iter_mut().zip(e.sequence_ids()) {
-            *d = s.unwrap_or(NONE);
-        }
-        let ends = col(6);
-        for (j, tok) in e.tokens.iter().enumerate() {
-            tokens.push_str(tok);
-            utf16_end += if tok.is_ascii() {
+        for tok in &e.tokens {
+            self.tokens.push_str(tok);
+            self.utf16_end += if tok.is_ascii() {
                 tok.len() as u32
             } else {
                 tok.chars().map(|c| c.len_utf16() as u32).sum::<u32>()
             };
-            data[ends + j] = utf16_end;
+            self.token_ends.push(self.utf16_end);
         }
-        let off = cols + 7 * t + 2 * at;
-        for (j, (s, e)) in e.offsets.iter().enumerate() {
-            data[off + 2 * j] = *s as u32;
-            data[off + 2 * j + 1] = *e as u32;
+    }
+
+    fn into_batch(self) -> EncodingBatch {
+        let mut table = Vec::with_capacity(3 + self.roots.len() + 4 * self.entries.len());
+        table.extend([
+            self.entries.len() as u32,
+            self.roots.len() as u32,
+            self.ids.len() as u32,
+        ]);
+        table.extend_from_slice(&self.roots);
+        table.extend(self.entries.iter().flatten());
+        EncodingBatch {
+            table: Uint32Array::new(table),
+            ids: Uint32Array::new(self.ids),
+            type_ids: Uint32Array::new(self.type_ids),
+            attention_mask: Uint32Array::new(self.attention_mask),
+            special_tokens_mask: Uint32Array::new(self.special_tokens_mask),
+            words: Uint32Array::new(self.words),
+            sequence_ids: Uint32Array::new(self.sequence_ids),
+            token_ends: Uint32Array::new(self.token_ends),
+            offsets: Uint32Array::new(self.offsets),
+            tokens: self.tokens,
         }
-        at += len;
     }
-    for (k, row) in table.iter().enumerate() {
-        data[3 + 4 * k..3 + 4 * k + 4].copy_from_slice(row);
-    }
-    (data, tokens)
 }
 
-fn to_batch((data, tokens): (Vec<u32>, String)) -> EncodingBatch {
-    EncodingBatch {
-        data: Uint32Array::new(data),
-        tokens,
-    }
+fn flatten(roots: Vec<Encoding>) -> Flat {
+    let mut f = Flat::default();
+    f.extend(roots);
+    f
 }
+
+/// Lines encoded per slice when a batch is encoded slice by slice (no batch padding).
+const SLICE: usize = 256;
 
 #[napi(object)]
 pub struct NativeEncodeOptions {
@@ -181,24 +212,29 @@ pub struct EncodeBatchTask {
 }
 
 impl Task for EncodeBatchTask {
-    type Output = (Vec<u32>, String);
+    type Output = Flat;
     type JsValue = EncodingBatch;
 
-    /// Encodes and flattens, both off the JS thread.
+    /// Encodes and flattens, both off the JS thread. Without padding (which needs the whole
+    /// batch) the batch goes in slices, each slice's encodings dropped once copied.
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        self.tokenizer
-            .encode_batch(
-                &self.inputs,
-                self.add_special_tokens,
-                self.offsets,
-                self.threads,
-            )
-            .map(flatten)
-            .map_err(map_error)
+        let tok = &self.tokenizer;
+        let encode = |inputs: &[EncodeInput]| {
+            tok.encode_batch(inputs, self.add_special_tokens, self.offsets, self.threads)
+                .map_err(map_error)
+        };
+        if tok.padding().is_some() {
+            return encode(&self.inputs).map(flatten);
+        }
+        let mut flat = Flat::default();
+        for slice in self.inputs.chunks(SLICE) {
+            flat.extend(encode(slice)?);
+        }
+        Ok(flat)
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
-        Ok(to_batch(output))
+        Ok(output.into_batch())
     }
 }
 
@@ -303,7 +339,7 @@ impl NativeTokenizer {
             .inner
             .encode(&input, add_special_tokens, offsets)
             .map_err(map_error)?;
-        Ok(to_batch(flatten(vec![e])))
+        Ok(flatten(vec![e]).into_batch())
     }
 
     /// Encodes on native threads (`threads` 0 or absent = all cores); resolves in input order.
@@ -339,7 +375,7 @@ impl NativeTokenizer {
             .inner
             .encode_batch(&inputs, add, offsets, threads.unwrap_or(0) as usize)
             .map_err(map_error)?;
-        Ok(to_batch(flatten(out)))
+        Ok(flatten(out).into_batch())
     }
 
     #[napi]
