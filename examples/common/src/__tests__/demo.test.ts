@@ -11,7 +11,7 @@ afterAll(() => {
 
 interface Results {
   smoke: boolean;
-  data: { train: number; test: number; vocabSize: number; pairs: number };
+  data: { train: number; test: number; unlabelled: number; vocabSize: number; pairs: number };
   pretrain: { loss: [number, number][] };
   runs: {
     key: string;
@@ -21,7 +21,15 @@ interface Results {
     trainableParameters: number;
     parameters: number;
     accuracyCurve: [number, number][];
+    seeds: { seed: number; accuracy: number }[];
   }[];
+  frozen: {
+    label: string;
+    accuracy: number;
+    trainableParameters: number;
+    frozenParameters: number;
+  }[];
+  seconds: { total: number; tokenizer: number; pretrain: number; finetune: number; frozen: number };
 }
 
 describe('examples/demo (smoke mode)', () => {
@@ -29,8 +37,10 @@ describe('examples/demo (smoke mode)', () => {
     run = runExample('demo');
     const results = JSON.parse(readFileSync(join(run.out, 'results.json'), 'utf8')) as Results;
     expect(results.smoke).toBe(true);
-    expect(results.data.train).toBe(300);
+    // 400 sentences: 100 held out, 200 of the other 300 keep their labels, all 300 unlabelled text
+    expect(results.data.train).toBe(200);
     expect(results.data.test).toBe(100);
+    expect(results.data.unlabelled).toBe(300);
     expect(results.data.pairs).toBeGreaterThan(100);
     // 1. pre-training logged finite losses, starting near ln(vocab) + ln(2)
     const losses = results.pretrain.loss.map(([, l]) => l);
@@ -50,6 +60,7 @@ describe('examples/demo (smoke mode)', () => {
       expect(r.f1).toBeGreaterThanOrEqual(0);
       expect(r.f1).toBeLessThanOrEqual(1);
       expect(r.accuracyCurve.length).toBe(1);
+      expect(r.seeds.map((s) => s.seed)).toEqual([42]);
     }
     const [full, partial, fe, scratch] = results.runs as [
       Results['runs'][0],
@@ -61,10 +72,24 @@ describe('examples/demo (smoke mode)', () => {
     expect(scratch.trainableParameters).toBe(full.parameters);
     expect(partial.trainableParameters).toBeLessThan(full.trainableParameters);
     expect(fe.trainableParameters).toBe(32 * 2 + 2); // the classifier: [2, hidden] + [2]
-    // 3. the printed table
+    // 3. frozen features + logistic regression: our pre-trained encoder and a random copy
+    //    (the all-MiniLM-L6-v2 pair is off in smoke mode)
+    expect(results.frozen.map((r) => r.label)).toEqual([
+      'ours pre-trained (MLM + NSP above)',
+      'ours, random init',
+    ]);
+    for (const r of results.frozen) {
+      expect(r.accuracy).toBeGreaterThanOrEqual(0);
+      expect(r.accuracy).toBeLessThanOrEqual(1);
+      expect(r.trainableParameters).toBe(32 + 1);
+      expect(r.frozenParameters).toBe(full.parameters - (32 * 2 + 2));
+    }
+    for (const s of Object.values(results.seconds)) expect(s).toBeGreaterThanOrEqual(0);
+    // 4. the printed tables
     expect(run.stdout).toMatch(/\| strategy\s+\| accuracy \(100\) \| F1/);
     expect(run.stdout).toMatch(/random init, full \(no pre-training\)/);
-    // 4. the HF folder: every file, weights under HF names
+    expect(run.stdout).toMatch(/\| frozen encoder \+ logistic regression \| accuracy \(100\)/);
+    // 5. the HF folder: every file, weights under HF names
     const model = join(run.out, 'model');
     for (const f of [
       'config.json',
@@ -87,11 +112,11 @@ describe('examples/demo (smoke mode)', () => {
     expect(names).toContain('bert.embeddings.word_embeddings.weight');
     expect(names).toContain('bert.encoder.layer.1.output.dense.weight');
     expect(names).toContain('classifier.weight');
-    // 5. the curves page: three inline SVG charts, no external resource
+    // 6. the curves page: three inline SVG charts, no external resource
     const html = readFileSync(join(run.out, 'curves.html'), 'utf8');
     expect(html.match(/<svg /g)?.length).toBe(3);
     expect(html).not.toMatch(/<script|src=/);
-    // 6. the logits HF Python is checked against
+    // 7. the logits HF Python is checked against
     const check = JSON.parse(readFileSync(join(run.out, 'hf_check.json'), 'utf8'));
     expect(check.logits.length).toBe(8);
     expect(check.logits[0].length).toBe(2);
