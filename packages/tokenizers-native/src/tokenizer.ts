@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { EncodingBatch } from '../binding.cjs';
+import type { EncodingBatch, PackedEncoding } from '../binding.cjs';
 import { binding } from './binding.js';
 import { native, TokenizerError } from './errors.js';
 import type { Offsets } from './pre_tokenizer.js';
@@ -25,6 +25,31 @@ class FlatBatch {
   constructor(batch: EncodingBatch) {
     this.b = batch;
     this.entries = 3 + (batch.table[1] ?? 0);
+  }
+
+  /** `encode`'s single buffer, cut into the same columns (views, no copies). */
+  static unpack(p: PackedEncoding): FlatBatch {
+    const d = p.data;
+    const tableLen = d[0] ?? 0;
+    const t = d[1] ?? 0;
+    let at = 2 + tableLen;
+    const next = (n: number) => {
+      const v = d.subarray(at, at + n);
+      at += n;
+      return v;
+    };
+    return new FlatBatch({
+      table: d.subarray(2, 2 + tableLen),
+      ids: next(t),
+      typeIds: next(t),
+      attentionMask: next(t),
+      specialTokensMask: next(t),
+      words: next(t),
+      sequenceIds: next(t),
+      tokenEnds: next(t),
+      offsets: next(2 * t),
+      tokens: p.tokens,
+    });
   }
 
   /** The top-level encodings, in input order. */
@@ -54,8 +79,6 @@ export class Encoding {
   readonly #index: number;
   readonly #start: number;
   readonly #end: number;
-  #tokens: string[] | undefined;
-  #offsets: Offsets[] | undefined;
   #overflowing: Encoding[] | undefined;
 
   /** @internal built by `Tokenizer` only: encoding `index` of a native batch. */
@@ -81,33 +104,28 @@ export class Encoding {
   get typeIds(): number[] {
     return Array.from(this.#column('typeIds'));
   }
+  /** Token strings (built on each read, from the batch's one string). */
   get tokens(): string[] {
-    if (this.#tokens === undefined) {
-      // Token i is tokens[end(i - 1), end(i)) of the batch string.
-      const b = this.#batch.b;
-      const ends = this.#column('tokenEnds');
-      let from = this.#start === 0 ? 0 : (b.tokenEnds[this.#start - 1] ?? 0);
-      const out: string[] = new Array(ends.length);
-      for (let i = 0; i < ends.length; i++) {
-        const to = ends[i] ?? from;
-        out[i] = b.tokens.slice(from, to);
-        from = to;
-      }
-      this.#tokens = out;
+    // Token i is tokens[end(i - 1), end(i)) of the batch string.
+    const b = this.#batch.b;
+    const ends = this.#column('tokenEnds');
+    let from = this.#start === 0 ? 0 : (b.tokenEnds[this.#start - 1] ?? 0);
+    const out: string[] = new Array(ends.length);
+    for (let i = 0; i < ends.length; i++) {
+      const to = ends[i] ?? from;
+      out[i] = b.tokens.slice(from, to);
+      from = to;
     }
-    return this.#tokens.slice();
+    return out;
   }
   /** Per token, `[start, end)` in the original input (chars, or UTF-8 bytes if asked). */
   get offsets(): Offsets[] {
-    if (this.#offsets === undefined) {
-      const flat = this.#batch.b.offsets;
-      const at = 2 * this.#start;
-      const out: Offsets[] = new Array(this.length);
-      for (let i = 0; i < out.length; i++)
-        out[i] = [flat[at + 2 * i] ?? 0, flat[at + 2 * i + 1] ?? 0];
-      this.#offsets = out;
-    }
-    return this.#offsets.slice();
+    const flat = this.#batch.b.offsets;
+    const at = 2 * this.#start;
+    const out: Offsets[] = new Array(this.length);
+    for (let i = 0; i < out.length; i++)
+      out[i] = [flat[at + 2 * i] ?? 0, flat[at + 2 * i + 1] ?? 0];
+    return out;
   }
   /** 1 for real tokens, 0 for padding. */
   get attentionMask(): number[] {
@@ -324,7 +342,7 @@ export class Tokenizer {
         options.byteOffsets ?? false,
       ),
     );
-    return new Encoding(new FlatBatch(data), 0);
+    return new Encoding(FlatBatch.unpack(data), 0);
   }
 
   /**

@@ -131,6 +131,43 @@ impl Flat {
     }
 }
 
+/// One encoding (and its windows) packed in a single `u32` buffer, for `encode`'s one call per
+/// line: `[table length, column length]`, the `table`, then the columns in `EncodingBatch`
+/// order (ids, type ids, attention, special, words, sequence ids, token ends; then offsets).
+#[napi(object)]
+pub struct PackedEncoding {
+    pub data: Uint32Array,
+    pub tokens: String,
+}
+
+impl Flat {
+    fn into_packed(self) -> PackedEncoding {
+        let t = self.ids.len();
+        let table_len = 3 + self.roots.len() + 4 * self.entries.len();
+        let mut data = Vec::with_capacity(2 + table_len + 9 * t);
+        data.extend([table_len as u32, t as u32]);
+        data.extend([self.entries.len() as u32, self.roots.len() as u32, t as u32]);
+        data.extend_from_slice(&self.roots);
+        data.extend(self.entries.iter().flatten());
+        for col in [
+            &self.ids,
+            &self.type_ids,
+            &self.attention_mask,
+            &self.special_tokens_mask,
+            &self.words,
+            &self.sequence_ids,
+            &self.token_ends,
+            &self.offsets,
+        ] {
+            data.extend_from_slice(col);
+        }
+        PackedEncoding {
+            data: Uint32Array::new(data),
+            tokens: self.tokens,
+        }
+    }
+}
+
 fn flatten(roots: Vec<Encoding>) -> Flat {
     let mut f = Flat::default();
     f.extend(roots);
@@ -325,7 +362,7 @@ impl NativeTokenizer {
         pair: Option<Either<String, Vec<String>>>,
         add_special_tokens: bool,
         byte_offsets: bool,
-    ) -> napi::Result<EncodingBatch> {
+    ) -> napi::Result<PackedEncoding> {
         let offsets = if byte_offsets {
             OffsetType::Byte
         } else {
@@ -339,7 +376,7 @@ impl NativeTokenizer {
             .inner
             .encode(&input, add_special_tokens, offsets)
             .map_err(map_error)?;
-        Ok(flatten(vec![e]).into_batch())
+        Ok(flatten(vec![e]).into_packed())
     }
 
     /// Encodes on native threads (`threads` 0 or absent = all cores); resolves in input order.
