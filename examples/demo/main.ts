@@ -650,6 +650,12 @@ async function main(): Promise<void> {
         `${e.label.padEnd(42)} accuracy ${r.accuracy.toFixed(3)}  F1 ${r.f1.toFixed(3)}  ${r.seconds.toFixed(0)} s (${formatCount(r.parameters)} frozen, ${r.trainable} trained)`,
       );
     }
+    // The random copies are only a baseline (the MiniLM one is 90 MB): not kept.
+    for (const e of encoders) {
+      if (e.dir !== pretrainedDir && e.dir.startsWith(outDir)) {
+        rmSync(e.dir, { recursive: true, force: true });
+      }
+    }
   }
   const frozenSeconds = secondsSince(t0);
 
