@@ -124,7 +124,7 @@ impl NormalizedString {
             let mut al = Vec::with_capacity(out.len());
             for ((i, _), m) in self.normalized.char_indices().zip(out.chars()) {
                 let a = self.alignments.get(i).copied().unwrap_or_default();
-                al.extend(std::iter::repeat(a).take(m.len_utf8()));
+                al.extend(std::iter::repeat_n(a, m.len_utf8()));
             }
             self.alignments = al;
         }
