@@ -148,6 +148,7 @@ export class PreTrainedTokenizer {
         truncation && maxLength !== undefined
           ? {
               maxLength,
+              stride: options.stride ?? 0,
               strategy: truncation === true ? 'longest_first' : truncation,
               direction: this.truncationSide,
             }
