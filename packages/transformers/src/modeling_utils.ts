@@ -395,7 +395,8 @@ export function extendedAttentionMask(mask: tf.Tensor): tf.Tensor4D {
 
 /**
  * Multi-head scaled dot-product attention.
- * q, k, v [B, T, H] -> context [B, T, H] (+ probs [B, heads, T, T]).
+ * q, k, v [B, T, H] (or [B * T, H] with `batchShape` [B, T]) -> context of q's shape
+ * (+ probs [B, heads, T, T]).
  */
 export function multiHeadAttention(
   q: tf.Tensor,
@@ -405,12 +406,15 @@ export function multiHeadAttention(
   maskBias: tf.Tensor4D | null,
   dropoutRate: number,
   training: boolean,
-): { context: tf.Tensor3D; probs: tf.Tensor4D } {
-  const [b, t, h] = q.shape as [number, number, number];
+  options: { batchShape?: [number, number] } = {},
+): { context: tf.Tensor; probs: tf.Tensor4D } {
+  const h = q.shape[q.rank - 1] as number;
+  const [b, t] = options.batchShape ?? (q.shape as [number, number]);
   const hd = h / heads;
-  // [B, T, H] -> [B, T, heads, hd] -> [B, heads, T, hd]
+  // [B, T, H] or [B * T, H] -> [B, T, heads, hd] -> [B, heads, T, hd]
   const split = (x: tf.Tensor): tf.Tensor4D => x.reshape([b, t, heads, hd]).transpose([0, 2, 1, 3]);
-  // Scale q (T*hd values) rather than the scores (T*T values).
+  // Scale q (T*hd values) rather than the scores (T*T values). (Folding the factor into the
+  // query weights instead moves real checkpoints' outputs by ~1e-4.)
   const qh = split(q.mul(1 / Math.sqrt(hd)));
   const kh = split(k);
   const vh = split(v);
@@ -418,7 +422,7 @@ export function multiHeadAttention(
   if (maskBias) scores = scores.add(maskBias);
   const probs = tf.softmax(scores, -1) as tf.Tensor4D;
   const ctx = tf.matMul(dropout(probs, dropoutRate, training), vh); // [B, heads, T, hd]
-  return { context: ctx.transpose([0, 2, 1, 3]).reshape([b, t, h]), probs };
+  return { context: ctx.transpose([0, 2, 1, 3]).reshape(q.shape), probs };
 }
 
 // ---------------------------------------------------------------------------------------------

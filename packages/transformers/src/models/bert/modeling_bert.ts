@@ -125,11 +125,13 @@ export class BertSelfAttention {
     this.value = new Linear(p, `${prefix}.value`, h, h);
   }
 
+  /** x [B * T, H] (rows of `batchShape` [B, T]) -> context [B * T, H], probs [B, heads, T, T]. */
   forward(
-    x: tf.Tensor3D,
+    x: tf.Tensor,
     maskBias: tf.Tensor4D | null,
     training: boolean,
-  ): { context: tf.Tensor3D; probs: tf.Tensor4D } {
+    batchShape: [number, number],
+  ): { context: tf.Tensor; probs: tf.Tensor4D } {
     return multiHeadAttention(
       this.query.forward(x),
       this.key.forward(x),
@@ -138,6 +140,7 @@ export class BertSelfAttention {
       maskBias,
       this.config.attention_probs_dropout_prob,
       training,
+      { batchShape },
     );
   }
 }
@@ -162,9 +165,9 @@ export class BertSelfOutput {
     );
   }
 
-  forward(x: tf.Tensor, input: tf.Tensor3D, training: boolean): tf.Tensor3D {
+  forward(x: tf.Tensor, input: tf.Tensor, training: boolean): tf.Tensor {
     const y = dropout(this.dense.forward(x), this.config.hidden_dropout_prob, training);
-    return this.layerNorm.forward(y.add(input)) as tf.Tensor3D;
+    return this.layerNorm.forward(y.add(input));
   }
 }
 
@@ -178,11 +181,12 @@ export class BertAttention {
   }
 
   forward(
-    x: tf.Tensor3D,
+    x: tf.Tensor,
     maskBias: tf.Tensor4D | null,
     training: boolean,
-  ): { out: tf.Tensor3D; probs: tf.Tensor4D } {
-    const { context, probs } = this.self.forward(x, maskBias, training);
+    batchShape: [number, number],
+  ): { out: tf.Tensor; probs: tf.Tensor4D } {
+    const { context, probs } = this.self.forward(x, maskBias, training, batchShape);
     return { out: this.output.forward(context, x, training), probs };
   }
 }
@@ -199,7 +203,7 @@ export class BertIntermediate {
     this.dense = new Linear(p, `${prefix}.dense`, config.hidden_size, config.intermediate_size);
   }
 
-  forward(x: tf.Tensor3D, training: boolean): tf.Tensor {
+  forward(x: tf.Tensor, training: boolean): tf.Tensor {
     return this.dense.forwardAct(x, this.config.hidden_act, training);
   }
 }
@@ -215,12 +219,14 @@ export class BertLayer {
     this.output = new BertSelfOutput(p, `${prefix}.output`, config, config.intermediate_size);
   }
 
+  /** x [B * T, H] (rows of `batchShape` [B, T]) -> [B * T, H]. */
   forward(
-    x: tf.Tensor3D,
+    x: tf.Tensor,
     maskBias: tf.Tensor4D | null,
     training: boolean,
-  ): { out: tf.Tensor3D; probs: tf.Tensor4D } {
-    const { out: attn, probs } = this.attention.forward(x, maskBias, training);
+    batchShape: [number, number],
+  ): { out: tf.Tensor; probs: tf.Tensor4D } {
+    const { out: attn, probs } = this.attention.forward(x, maskBias, training, batchShape);
     return {
       out: this.output.forward(this.intermediate.forward(attn, training), attn, training),
       probs,
@@ -228,6 +234,11 @@ export class BertLayer {
   }
 }
 
+/**
+ * The layer stack. Between layers the activations are [B * T, H] rows: every linear layer and
+ * layer norm works on them as they are, and only attention views them as [B, heads, T, hd]
+ * (two reshapes per linear saved); hidden states are handed out as [B, T, H].
+ */
 export class BertEncoder {
   readonly layers: BertLayer[] = [];
 
@@ -242,17 +253,18 @@ export class BertEncoder {
     training: boolean,
     opts: ForwardOptions,
   ): Omit<EncoderOutput, 'pooledOutput'> {
+    const [b, t, hidden] = x.shape;
     const hiddenStates: tf.Tensor3D[] | undefined = opts.outputHiddenStates ? [x] : undefined;
     const attentions: tf.Tensor4D[] | undefined = opts.outputAttentions ? [] : undefined;
-    let h = x;
+    let h: tf.Tensor = x.reshape([b * t, hidden]);
     for (const layer of this.layers) {
-      const { out, probs } = layer.forward(h, maskBias, training);
+      const { out, probs } = layer.forward(h, maskBias, training, [b, t]);
       h = out;
-      hiddenStates?.push(h);
+      hiddenStates?.push(h.reshape([b, t, hidden]));
       attentions?.push(probs);
     }
     return {
-      sequenceOutput: h,
+      sequenceOutput: h.reshape([b, t, hidden]),
       ...(hiddenStates ? { hiddenStates } : {}),
       ...(attentions ? { attentions } : {}),
     };
