@@ -48,6 +48,26 @@ interface NodeBackend {
   isUsingGpuDevice?: boolean;
 }
 
+/**
+ * Whether the active backend is tensorflow and `probe` passed on it (run once per backend
+ * instance: a re-created backend is probed again). `cpuOnly`: false on a CUDA device.
+ */
+function availableOn(
+  results: WeakMap<object, boolean>,
+  probe: (backend: NodeBackend) => boolean,
+  cpuOnly: boolean,
+): boolean {
+  if (tf.getBackend() !== 'tensorflow') return false;
+  const backend = tf.backend() as unknown as NodeBackend;
+  if (cpuOnly && backend.isUsingGpuDevice) return false;
+  let ok = results.get(backend);
+  if (ok === undefined) {
+    ok = typeof backend.executeSingleOutput === 'function' && probe(backend);
+    results.set(backend, ok);
+  }
+  return ok;
+}
+
 /** tfjs kernel name of the fused layer norm: inputs x [..., H], weight [H], bias [H]. */
 export const LAYER_NORM_KERNEL = 'TransferjsLayerNorm';
 
@@ -115,7 +135,7 @@ function layerNormGrad(
   };
 }
 
-/** Probe results per backend instance (a re-created backend is probed again). */
+/** Layer-norm probe results per backend instance. */
 const probed = new WeakMap<object, boolean>();
 
 /** Registers the kernel and its gradient once and checks it on a small input. */
@@ -158,15 +178,7 @@ function probeLayerNorm(backend: NodeBackend): boolean {
 
 /** Whether the active backend runs {@link LAYER_NORM_KERNEL} (tensorflow with oneDNN). */
 export function fusedLayerNormAvailable(): boolean {
-  if (tf.getBackend() !== 'tensorflow') return false;
-  const backend = tf.backend() as unknown as NodeBackend;
-  if (backend.isUsingGpuDevice) return false;
-  let ok = probed.get(backend);
-  if (ok === undefined) {
-    ok = typeof backend.executeSingleOutput === 'function' && probeLayerNorm(backend);
-    probed.set(backend, ok);
-  }
-  return ok;
+  return availableOn(probed, probeLayerNorm, true);
 }
 
 /** Fused layer norm (call only when {@link fusedLayerNormAvailable}): x [..., H] -> [..., H]. */
@@ -214,24 +226,22 @@ function statelessUniform(
 
 /** Whether the active backend draws dropout masks natively (tensorflow). */
 export function nativeDropoutAvailable(): boolean {
-  if (tf.getBackend() !== 'tensorflow') return false;
-  const backend = tf.backend() as unknown as NodeBackend;
-  let ok = statelessProbed.get(backend);
-  if (ok === undefined) {
-    try {
-      ok = tf.tidy(() => {
-        const u = statelessUniform(backend, [64], 1, 2);
-        const again = statelessUniform(backend, [64], 1, 2);
-        const [lo, hi] = [u.min().dataSync()[0] as number, u.max().dataSync()[0] as number];
-        const same = again.sub(u).abs().max().dataSync()[0] === 0;
-        return u.shape[0] === 64 && lo >= 0 && hi < 1 && hi > lo && same;
-      });
-    } catch {
-      ok = false;
-    }
-    statelessProbed.set(backend, ok);
+  return availableOn(statelessProbed, probeStateless, false);
+}
+
+/** Uniforms in [0, 1), the same for the same seeds. */
+function probeStateless(backend: NodeBackend): boolean {
+  try {
+    return tf.tidy(() => {
+      const u = statelessUniform(backend, [64], 1, 2);
+      const again = statelessUniform(backend, [64], 1, 2);
+      const [lo, hi] = [u.min().dataSync()[0] as number, u.max().dataSync()[0] as number];
+      const same = again.sub(u).abs().max().dataSync()[0] === 0;
+      return u.shape[0] === 64 && lo >= 0 && hi < 1 && hi > lo && same;
+    });
+  } catch {
+    return false;
   }
-  return ok;
 }
 
 /**
@@ -363,15 +373,7 @@ function probeLinear(backend: NodeBackend): boolean {
 
 /** Whether the active backend runs {@link LINEAR_KERNEL} (tensorflow, oneDNN, patched binding). */
 export function fusedLinearAvailable(): boolean {
-  if (tf.getBackend() !== 'tensorflow') return false;
-  const backend = tf.backend() as unknown as NodeBackend;
-  if (backend.isUsingGpuDevice) return false;
-  let ok = linearProbed.get(backend);
-  if (ok === undefined) {
-    ok = typeof backend.executeSingleOutput === 'function' && probeLinear(backend);
-    linearProbed.set(backend, ok);
-  }
-  return ok;
+  return availableOn(linearProbed, probeLinear, true);
 }
 
 /**
