@@ -68,6 +68,42 @@ function availableOn(
   return ok;
 }
 
+/**
+ * Registers `kernelName` on the tensorflow backend (its forward runs TF op(s) through `run`) with
+ * its gradient, once per process.
+ */
+function registerOnce(
+  kernelName: string,
+  run: (
+    backend: NodeBackend,
+    inputs: Record<string, tf.TensorInfo>,
+    attrs: tf.NamedAttrMap,
+  ) => tf.Tensor,
+  inputsToSave: string[],
+  gradFunc: (
+    dy: tf.Tensor,
+    saved: tf.Tensor[],
+    attrs: tf.NamedAttrMap,
+  ) => Record<string, () => tf.Tensor>,
+): void {
+  if (tf.getKernel(kernelName, 'tensorflow')) return;
+  tf.registerKernel({
+    kernelName,
+    backendName: 'tensorflow',
+    kernelFunc: ({ inputs, backend, attrs }) =>
+      run(
+        backend as unknown as NodeBackend,
+        inputs as Record<string, tf.TensorInfo>,
+        attrs as unknown as tf.NamedAttrMap,
+      ),
+  });
+  tf.registerGradient({
+    kernelName,
+    inputsToSave,
+    gradFunc: gradFunc as tf.GradConfig['gradFunc'],
+  });
+}
+
 /** tfjs kernel name of the fused layer norm: inputs x [..., H], weight [H], bias [H]. */
 export const LAYER_NORM_KERNEL = 'TransferjsLayerNorm';
 
@@ -138,24 +174,21 @@ function layerNormGrad(
 /** Layer-norm probe results per backend instance. */
 const probed = new WeakMap<object, boolean>();
 
-/** Registers the kernel and its gradient once and checks it on a small input. */
+/** Registers the kernel (once) and checks it on a small input. */
 function probeLayerNorm(backend: NodeBackend): boolean {
-  if (!tf.getKernel(LAYER_NORM_KERNEL, 'tensorflow')) {
-    tf.registerKernel({
-      kernelName: LAYER_NORM_KERNEL,
-      backendName: 'tensorflow',
-      kernelFunc: ({ inputs, backend: be, attrs }) => {
-        const { x, weight, bias } = inputs as Record<'x' | 'weight' | 'bias', tf.TensorInfo>;
-        const { epsilon } = attrs as unknown as LayerNormAttrs;
-        return runMklLayerNorm(be as unknown as NodeBackend, x, weight, bias, epsilon);
-      },
-    });
-    tf.registerGradient({
-      kernelName: LAYER_NORM_KERNEL,
-      inputsToSave: ['x', 'weight'],
-      gradFunc: layerNormGrad as tf.GradConfig['gradFunc'],
-    });
-  }
+  registerOnce(
+    LAYER_NORM_KERNEL,
+    (be, { x, weight, bias }, attrs) =>
+      runMklLayerNorm(
+        be,
+        x as tf.TensorInfo,
+        weight as tf.TensorInfo,
+        bias as tf.TensorInfo,
+        (attrs as LayerNormAttrs).epsilon,
+      ),
+    ['x', 'weight'],
+    layerNormGrad,
+  );
   try {
     return tf.tidy(() => {
       // Rows of different scales and offsets; H = 7 (not a SIMD width).
@@ -331,22 +364,19 @@ function linearGrad(
 const linearProbed = new WeakMap<object, boolean>();
 
 function probeLinear(backend: NodeBackend): boolean {
-  if (!tf.getKernel(LINEAR_KERNEL, 'tensorflow')) {
-    tf.registerKernel({
-      kernelName: LINEAR_KERNEL,
-      backendName: 'tensorflow',
-      kernelFunc: ({ inputs, backend: be, attrs }) => {
-        const { x, weight, bias } = inputs as Record<'x' | 'weight' | 'bias', tf.TensorInfo>;
-        const { activation } = attrs as unknown as LinearAttrs;
-        return runFusedMatMul(be as unknown as NodeBackend, x, weight, bias, activation);
-      },
-    });
-    tf.registerGradient({
-      kernelName: LINEAR_KERNEL,
-      inputsToSave: ['x', 'weight', 'bias'],
-      gradFunc: linearGrad as tf.GradConfig['gradFunc'],
-    });
-  }
+  registerOnce(
+    LINEAR_KERNEL,
+    (be, { x, weight, bias }, attrs) =>
+      runFusedMatMul(
+        be,
+        x as tf.TensorInfo,
+        weight as tf.TensorInfo,
+        bias as tf.TensorInfo,
+        (attrs as LinearAttrs).activation,
+      ),
+    ['x', 'weight', 'bias'],
+    linearGrad,
+  );
   try {
     return tf.tidy(() => {
       // [3, 5] x [4, 5]^T + [4]: odd sizes, values where GELU's tails matter.
