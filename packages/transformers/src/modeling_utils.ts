@@ -2,6 +2,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
   type FusedActivation,
+  fastSoftmax,
+  fastTranspose,
   fusedLayerNorm,
   fusedLayerNormAvailable,
   fusedLinear,
@@ -122,6 +124,35 @@ export class Linear {
     if (act === 'gelu' && !training) return linear(x, this.weight, this.bias, 'gelu');
     return activation(act)(this.forward(x));
   }
+
+  /**
+   * dropout(linear(x)) + residual, the sub-layer output before its layer norm. x [N, in],
+   * residual [N, out] -> [N, out]. Where dropout is a no-op and the backend can, the sum runs in
+   * the matmul's epilogue (one pass over the output fewer).
+   */
+  forwardResidual(
+    x: tf.Tensor,
+    residual: tf.Tensor,
+    dropoutRate: number,
+    training: boolean,
+  ): tf.Tensor {
+    const fusable =
+      (!training || dropoutRate === 0) &&
+      this.bias !== null &&
+      x.rank === 2 &&
+      residual.rank === 2 &&
+      fusedLinearAvailable();
+    if (fusable) {
+      return fusedLinear(
+        x as tf.Tensor2D,
+        this.weight,
+        this.bias as tf.Tensor,
+        'none',
+        residual as tf.Tensor2D,
+      );
+    }
+    return dropout(this.forward(x), dropoutRate, training).add(residual);
+  }
 }
 
 /**
@@ -241,6 +272,16 @@ const stopGradient = tf.customGrad(((x: tf.Tensor) => ({
  * the padding row gets no gradient (the row is looked up but never trained): the gathered
  * vectors of pad ids are passed through stopGradient.
  */
+/**
+ * Whether a gradient tape is recording (inside tf.grad / variableGrads / customGrad's forward).
+ * Reads the engine's gradient depth; if a tfjs version lacks it, answers true (the safe side).
+ */
+function recordingGradients(): boolean {
+  const depth = (tf.engine() as unknown as { state?: { gradientDepth?: number } }).state
+    ?.gradientDepth;
+  return typeof depth !== 'number' || depth > 0;
+}
+
 export class Embedding {
   readonly weight: tf.Variable;
 
@@ -254,9 +295,14 @@ export class Embedding {
     this.weight = p.create(`${name}.weight`, [num, dim], 'normal', paddingIdx);
   }
 
+  /**
+   * ids [...] -> rows [..., dim]. With a padding index the padding rows get no gradient
+   * (nn.Embedding's padding_idx); when no gradient is being recorded the rows are returned as
+   * they are (the masking below is a no-op on values and costs 8 full passes).
+   */
   forward(ids: tf.Tensor): tf.Tensor {
     const rows = tf.gather(this.weight, ids);
-    if (this.paddingIdx === undefined) return rows;
+    if (this.paddingIdx === undefined || !recordingGradients()) return rows;
     // keep [..., 1] = 1 for real ids, 0 for pad: rows * keep + stop(rows * (1 - keep)).
     const keep = tf.notEqual(ids, tf.scalar(this.paddingIdx, 'int32')).toFloat().expandDims(-1);
     return rows.mul(keep).add(stopGradient(rows.mul(tf.scalar(1).sub(keep))) as tf.Tensor);
@@ -387,10 +433,15 @@ export function activation(name: string): (x: tf.Tensor) => tf.Tensor {
 /** float32 min, what HF adds at masked key positions ((1 - mask) * finfo.min). */
 const MASK_MIN = -3.4028234663852886e38;
 
-/** int32 mask [B, T] (1 = keep) -> additive float bias [B, 1, 1, T] (0 or float32 min). */
-export function extendedAttentionMask(mask: tf.Tensor): tf.Tensor4D {
+/**
+ * int32 mask [B, T] (1 = keep) -> additive float bias [B, 1, 1, T] (0 or float32 min), or null
+ * when every position is kept: adding zeros changes nothing, and HF's SDPA attention drops an
+ * all-ones mask the same way.
+ */
+export function extendedAttentionMask(mask: tf.Tensor): tf.Tensor4D | null {
   const [b, t] = mask.shape as [number, number];
-  return tf.scalar(1).sub(mask.toFloat()).mul(MASK_MIN).reshape([b, 1, 1, t]);
+  if ((mask.dataSync() as Int32Array | Float32Array).every((v) => v === 1)) return null;
+  return tf.scalar(1).sub(mask.toFloat()).mul(MASK_MIN).reshape([b, 1, 1, t]) as tf.Tensor4D;
 }
 
 /**
@@ -412,7 +463,8 @@ export function multiHeadAttention(
   const [b, t] = options.batchShape ?? (q.shape as [number, number]);
   const hd = h / heads;
   // [B, T, H] or [B * T, H] -> [B, T, heads, hd] -> [B, heads, T, hd]
-  const split = (x: tf.Tensor): tf.Tensor4D => x.reshape([b, t, heads, hd]).transpose([0, 2, 1, 3]);
+  const split = (x: tf.Tensor): tf.Tensor4D =>
+    fastTranspose(x.reshape([b, t, heads, hd]), [0, 2, 1, 3]) as tf.Tensor4D;
   // Scale q (T*hd values) rather than the scores (T*T values). (Folding the factor into the
   // query weights instead moves real checkpoints' outputs by ~1e-4.)
   const qh = split(q.mul(1 / Math.sqrt(hd)));
@@ -420,9 +472,9 @@ export function multiHeadAttention(
   const vh = split(v);
   let scores: tf.Tensor = tf.matMul(qh, kh, false, true); // [B, heads, T, T]
   if (maskBias) scores = scores.add(maskBias);
-  const probs = tf.softmax(scores, -1) as tf.Tensor4D;
+  const probs = fastSoftmax(scores) as tf.Tensor4D;
   const ctx = tf.matMul(dropout(probs, dropoutRate, training), vh); // [B, heads, T, hd]
-  return { context: ctx.transpose([0, 2, 1, 3]).reshape(q.shape), probs };
+  return { context: fastTranspose(ctx, [0, 2, 1, 3]).reshape(q.shape), probs };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   BACKEND_ENV,
   BACKEND_NAMES,
+  BertConfig,
+  BertForSequenceClassification,
   currentBackend,
   TransformersError,
   useBackend,
@@ -188,6 +190,52 @@ describe('tensorflow backend (tfjs-node on the TF C library from PyPI)', () => {
     const cpu = await on('cpu', f);
     const native = await on('tensorflow', f);
     expect(maxAbsDiff(cpu, native)).toBeLessThanOrEqual(1e-5);
+  });
+});
+
+describe('tensorflow backend: the fused kernels are what a BERT runs', () => {
+  // Parity tests pass on the composed fallbacks too; this checks the fast path is taken, so a
+  // libtensorflow or binding that lost a kernel shows up here instead of only in `pnpm bench`.
+  needsTensorflow('runs linear, layer norm, softmax and transpose as oneDNN kernels', async () => {
+    await useBackend('tensorflow');
+    const config = new BertConfig({
+      vocab_size: 50,
+      hidden_size: 16,
+      num_hidden_layers: 1,
+      num_attention_heads: 2,
+      intermediate_size: 32,
+      max_position_embeddings: 16,
+    });
+    const model = new BertForSequenceClassification(config);
+    const ids = tf.tensor2d([[2, 5, 7, 3, 0, 0]], [1, 6], 'int32');
+    const mask = tf.tensor2d([[1, 1, 1, 1, 0, 0]], [1, 6], 'int32');
+    const labels = tf.tensor1d([1], 'int32');
+    const kernelsOf = async (f: () => tf.Tensor) =>
+      new Set((await tf.profile(() => tf.tidy(f))).kernels.map((k) => k.name));
+    const forward = () => model.forward({ inputIds: ids, attentionMask: mask }).logits as tf.Tensor;
+    tf.tidy(forward); // the first call probes each kernel against its composed formula
+    const fwd = await kernelsOf(forward);
+    for (const k of ['TransferjsLinear', 'TransferjsLayerNorm', 'TransferjsSoftmax']) {
+      expect(fwd.has(k), k).toBe(true);
+    }
+    expect(fwd.has('TransferjsTranspose')).toBe(true);
+    expect(fwd.has('Softmax')).toBe(false);
+    const vars = [...model.namedParameters().values()];
+    const train = await kernelsOf(() => {
+      const { value, grads } = tf.variableGrads(
+        () =>
+          model.forward({ inputIds: ids, attentionMask: mask, labels }, { training: true })
+            .loss as tf.Scalar,
+        vars,
+      );
+      tf.dispose(Object.values(grads));
+      return value;
+    });
+    for (const k of ['TransferjsLinear', 'TransferjsLayerNorm', 'TransferjsSoftmax']) {
+      expect(train.has(k), k).toBe(true);
+    }
+    tf.dispose([ids, mask, labels]);
+    model.dispose();
   });
 });
 

@@ -70,7 +70,7 @@ function availableOn(
 
 /**
  * Registers `kernelName` on the tensorflow backend (its forward runs TF op(s) through `run`) with
- * its gradient, once per process.
+ * its gradient, once per process. The gradient sees the saved inputs, then the saved outputs.
  */
 function registerOnce(
   kernelName: string,
@@ -85,6 +85,7 @@ function registerOnce(
     saved: tf.Tensor[],
     attrs: tf.NamedAttrMap,
   ) => Record<string, () => tf.Tensor>,
+  outputsToSave?: boolean[],
 ): void {
   if (tf.getKernel(kernelName, 'tensorflow')) return;
   tf.registerKernel({
@@ -100,6 +101,7 @@ function registerOnce(
   tf.registerGradient({
     kernelName,
     inputsToSave,
+    outputsToSave,
     gradFunc: gradFunc as tf.GradConfig['gradFunc'],
   });
 }
@@ -305,32 +307,38 @@ interface LinearAttrs extends tf.NamedAttrMap {
   activation: FusedActivation;
 }
 
+/**
+ * y = act(x W^T + b) (+ residual): oneDNN applies the bias, the activation and the residual sum
+ * in the matmul's epilogue. A residual goes with activation 'none' only.
+ */
 function runFusedMatMul(
   backend: NodeBackend,
   x: tf.TensorInfo,
   weight: tf.TensorInfo,
   bias: tf.TensorInfo,
   activation: FusedActivation,
+  residual?: tf.TensorInfo,
 ): tf.Tensor {
   const b = backend.binding;
+  const fusedOps = residual
+    ? ['BiasAdd', 'Add']
+    : activation === 'gelu'
+      ? ['BiasAdd', 'GeluExact']
+      : ['BiasAdd'];
   return backend.executeSingleOutput(
     '_MklNativeFusedMatMul',
     [
       { name: 'T', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT },
       { name: 'transpose_a', type: b.TF_ATTR_BOOL, value: false },
       { name: 'transpose_b', type: b.TF_ATTR_BOOL, value: true },
-      { name: 'num_args', type: b.TF_ATTR_INT, value: 1 },
-      {
-        name: 'fused_ops',
-        type: b.TF_ATTR_STRING,
-        value: activation === 'gelu' ? ['BiasAdd', 'GeluExact'] : ['BiasAdd'],
-      },
+      { name: 'num_args', type: b.TF_ATTR_INT, value: residual ? 2 : 1 },
+      { name: 'fused_ops', type: b.TF_ATTR_STRING, value: fusedOps },
       { name: 'epsilon', type: b.TF_ATTR_FLOAT, value: 0.0001 },
       { name: 'leakyrelu_alpha', type: b.TF_ATTR_FLOAT, value: 0.2 },
       // The label oneDNN's eager rewrite gives this op's CPU kernel.
       { name: '_kernel', type: b.TF_ATTR_STRING, value: 'MklNameChangeOp' },
     ],
-    [x, weight, bias],
+    residual ? [x, weight, bias, residual] : [x, weight, bias],
   );
 }
 
@@ -358,6 +366,8 @@ function linearGrad(
     x: () => tf.matMul(g, weight),
     weight: () => tf.matMul(g, x, true, false),
     bias: () => g.sum(0),
+    // Present only when the forward had a residual input (then activation is 'none').
+    residual: () => dy,
   };
 }
 
@@ -366,13 +376,14 @@ const linearProbed = new WeakMap<object, boolean>();
 function probeLinear(backend: NodeBackend): boolean {
   registerOnce(
     LINEAR_KERNEL,
-    (be, { x, weight, bias }, attrs) =>
+    (be, { x, weight, bias, residual }, attrs) =>
       runFusedMatMul(
         be,
         x as tf.TensorInfo,
         weight as tf.TensorInfo,
         bias as tf.TensorInfo,
         (attrs as LinearAttrs).activation,
+        residual,
       ),
     ['x', 'weight', 'bias'],
     linearGrad,
@@ -393,7 +404,10 @@ function probeLinear(backend: NodeBackend): boolean {
       const gelu = z.mul(tf.erf(z.mul(Math.SQRT1_2)).add(1).mul(0.5));
       const errNone = runFusedMatMul(backend, x, w, b, 'none').sub(z).abs().max();
       const errGelu = runFusedMatMul(backend, x, w, b, 'gelu').sub(gelu).abs().max();
-      return Math.max(errNone.dataSync()[0] as number, errGelu.dataSync()[0] as number) < 1e-5;
+      const r = x.slice([0, 0], [3, 4]).mul(-2);
+      const errAdd = runFusedMatMul(backend, x, w, b, 'none', r).sub(z.add(r)).abs().max();
+      const errs = [errNone, errGelu, errAdd].map((e) => e.dataSync()[0] as number);
+      return Math.max(...errs) < 1e-5;
     });
   } catch {
     // An unpatched binding (no string-list attributes) or a build without the oneDNN kernel.
@@ -407,20 +421,130 @@ export function fusedLinearAvailable(): boolean {
 }
 
 /**
- * act(x W^T + b) in one kernel (call only when {@link fusedLinearAvailable}):
- * x [N, in], weight [out, in], bias [out] -> [N, out].
+ * act(x W^T + b) (+ residual) in one kernel (call only when {@link fusedLinearAvailable}):
+ * x [N, in], weight [out, in], bias [out], residual [N, out] -> [N, out]. With a residual the
+ * activation must be 'none'.
  */
 export function fusedLinear(
   x: tf.Tensor2D,
   weight: tf.Tensor,
   bias: tf.Tensor,
   activation: FusedActivation,
+  residual?: tf.Tensor2D,
 ): tf.Tensor2D {
+  const inputs = residual ? { x, weight, bias, residual } : { x, weight, bias };
   return tf
     .engine()
     .runKernel(
       LINEAR_KERNEL,
-      { x, weight, bias } as unknown as tf.NamedTensorMap,
+      inputs as unknown as tf.NamedTensorMap,
       { activation } as unknown as tf.NamedAttrMap,
     ) as tf.Tensor2D;
+}
+
+/** tfjs kernel name of oneDNN's softmax over the last axis: input logits. */
+export const SOFTMAX_KERNEL = 'TransferjsSoftmax';
+
+/** tfjs kernel name of oneDNN's transpose: input x, attr perm. */
+export const TRANSPOSE_KERNEL = 'TransferjsTranspose';
+
+function runMklSoftmax(backend: NodeBackend, logits: tf.TensorInfo): tf.Tensor {
+  const b = backend.binding;
+  return backend.executeSingleOutput(
+    '_MklSoftmax',
+    [
+      { name: 'T', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT },
+      { name: '_kernel', type: b.TF_ATTR_STRING, value: 'MklNameChangeOp' },
+    ],
+    [logits],
+  );
+}
+
+function runMklTranspose(backend: NodeBackend, x: tf.TensorInfo, perm: number[]): tf.Tensor {
+  const b = backend.binding;
+  const permT = tf.tensor1d(perm, 'int32');
+  try {
+    return backend.executeSingleOutput(
+      '_MklTranspose',
+      [
+        { name: 'T', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT },
+        { name: 'Tperm', type: b.TF_ATTR_TYPE, value: b.TF_INT32 },
+        { name: '_kernel', type: b.TF_ATTR_STRING, value: 'MklNameChangeOp' },
+      ],
+      [x, permT],
+    );
+  } finally {
+    permT.dispose();
+  }
+}
+
+const attentionProbed = new WeakMap<object, boolean>();
+
+/**
+ * Registers softmax and transpose (once) and checks both against tfjs's own on a small input.
+ * Softmax gradient: dx = y * (dy - sum(dy * y)) over the last axis. Transpose gradient: dy
+ * transposed by the inverse permutation.
+ */
+function probeAttentionKernels(backend: NodeBackend): boolean {
+  registerOnce(
+    SOFTMAX_KERNEL,
+    (be, { logits }) => runMklSoftmax(be, logits as tf.TensorInfo),
+    [],
+    (dy, saved) => {
+      const [y] = saved as [tf.Tensor];
+      return { logits: () => y.mul(dy.sub(dy.mul(y).sum(-1, true))) };
+    },
+    [true],
+  );
+  registerOnce(
+    TRANSPOSE_KERNEL,
+    (be, { x }, attrs) => runMklTranspose(be, x as tf.TensorInfo, attrs.perm as number[]),
+    [],
+    (dy, _saved, attrs) => {
+      const perm = attrs.perm as number[];
+      const inverse = perm.map((_, i) => perm.indexOf(i));
+      return { x: () => fastTranspose(dy, inverse) };
+    },
+  );
+  try {
+    return tf.tidy(() => {
+      // Odd sizes; one row with a large spread (softmax's max subtraction), one constant row.
+      const logits = tf.tensor2d([0.5, -1, 2, 3, -0.25, 100, -100, 0, 1, 2, 7, 7, 7, 7, 7], [3, 5]);
+      const errSoftmax = runMklSoftmax(backend, logits).sub(tf.softmax(logits)).abs().max();
+      const x = tf.range(0, 2 * 3 * 5 * 7).reshape([2, 3, 5, 7]);
+      const errTranspose = runMklTranspose(backend, x, [0, 2, 1, 3])
+        .sub(x.transpose([0, 2, 1, 3]))
+        .abs()
+        .max();
+      const [softmaxErr, transposeErr] = [errSoftmax, errTranspose].map(
+        (e) => e.dataSync()[0] as number,
+      );
+      return (softmaxErr as number) < 1e-6 && transposeErr === 0;
+    });
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the active backend runs {@link SOFTMAX_KERNEL} and {@link TRANSPOSE_KERNEL}. */
+export function attentionKernelsAvailable(): boolean {
+  return availableOn(attentionProbed, probeAttentionKernels, true);
+}
+
+/** Softmax over the last axis, oneDNN's where available, else tf.softmax. */
+export function fastSoftmax(logits: tf.Tensor): tf.Tensor {
+  if (!attentionKernelsAvailable()) return tf.softmax(logits, -1);
+  return tf.engine().runKernel(SOFTMAX_KERNEL, { logits } as unknown as tf.NamedTensorMap, {});
+}
+
+/** Transpose, oneDNN's where available (float32), else tf.transpose. */
+export function fastTranspose(x: tf.Tensor, perm: number[]): tf.Tensor {
+  if (x.dtype !== 'float32' || !attentionKernelsAvailable()) return tf.transpose(x, perm);
+  return tf
+    .engine()
+    .runKernel(
+      TRANSPOSE_KERNEL,
+      { x } as unknown as tf.NamedTensorMap,
+      { perm } as unknown as tf.NamedAttrMap,
+    ) as tf.Tensor;
 }

@@ -166,8 +166,9 @@ export class BertSelfOutput {
   }
 
   forward(x: tf.Tensor, input: tf.Tensor, training: boolean): tf.Tensor {
-    const y = dropout(this.dense.forward(x), this.config.hidden_dropout_prob, training);
-    return this.layerNorm.forward(y.add(input));
+    return this.layerNorm.forward(
+      this.dense.forwardResidual(x, input, this.config.hidden_dropout_prob, training),
+    );
   }
 }
 
