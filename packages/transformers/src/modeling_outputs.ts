@@ -57,6 +57,12 @@ export interface ModelOutput {
 export interface ForwardOptions {
   /** Dropout is applied only when true. Default false. */
   training?: boolean;
+  /**
+   * The caller uses `loss` only (a training step). Masked-LM heads then project to the
+   * vocabulary only at the labelled positions (the 15-40 % that are masked) instead of all
+   * [B, T] and return no MLM logits; the loss and its gradients are the same. Default false.
+   */
+  lossOnly?: boolean;
   outputHiddenStates?: boolean;
   outputAttentions?: boolean;
 }

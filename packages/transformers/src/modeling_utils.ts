@@ -496,6 +496,28 @@ export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor, ignoreIndex =
   return picked.mul(keepF).sum().neg().div(keepF.sum()) as tf.Scalar;
 }
 
+/**
+ * Masked-LM loss with the head applied only where a label is set: sequenceOutput [B, T, H],
+ * labels [B, T] (-100 = ignored) -> the same scalar as crossEntropy(head(all positions), labels),
+ * for a fraction of the head's work (the vocabulary projection is [H, V] per position). Null when
+ * no position is labelled (the caller then takes the full path, whose mean is 0 / 0 like HF's).
+ */
+export function labelledPositionsLoss(
+  head: (rows: tf.Tensor) => tf.Tensor,
+  sequenceOutput: tf.Tensor,
+  labels: tf.Tensor,
+): tf.Scalar | null {
+  const h = sequenceOutput.shape[sequenceOutput.rank - 1] as number;
+  const flat = labels.reshape([-1]).toInt();
+  const values = flat.dataSync();
+  const at: number[] = [];
+  for (let i = 0; i < values.length; i++) if (values[i] !== -100) at.push(i);
+  if (at.length === 0) return null;
+  const positions = tf.tensor1d(at, 'int32');
+  const rows = tf.gather(sequenceOutput.reshape([-1, h]), positions); // [M, H]
+  return crossEntropy(head(rows), tf.gather(flat, positions));
+}
+
 /** nn.BCEWithLogitsLoss: mean(max(x, 0) - x y + log(1 + exp(-|x|))). */
 export function bceWithLogits(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
   const y = labels.toFloat();

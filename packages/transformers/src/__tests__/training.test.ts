@@ -26,16 +26,24 @@ const GRAD_CASES = [
   'albert/multiplechoice',
 ];
 
+// lossOnly (what the trainer's steps ask for): the MLM head runs at the labelled positions only.
+const CASES = [
+  ...GRAD_CASES.map((c) => ({ c, lossOnly: false })),
+  { c: 'bert/pretraining', lossOnly: true },
+];
+
 describe('gradients match PyTorch', () => {
-  for (const c of GRAD_CASES) {
-    it(`${c}: d loss / d every parameter within 1e-4`, async () => {
+  for (const { c, lossOnly } of CASES) {
+    it(`${c}${lossOnly ? ' (lossOnly)' : ''}: d loss / d every parameter within 1e-4`, async () => {
       const dir = path.join(FIXTURES, c);
       const model = await AutoModel.fromPretrainedArchitecture(dir, { strict: true });
       const expected = await loadExpected(path.join(dir, 'expected.safetensors'));
       const { tensors: ref } = await readSafetensors(path.join(dir, 'grads.safetensors'));
-      const { value, grads } = tf.variableGrads(
-        () => model.forward(expected.inputs).loss as tf.Scalar,
-      );
+      const { value, grads } = tf.variableGrads(() => {
+        const out = model.forward(expected.inputs, { lossOnly });
+        if (lossOnly) expect(out.predictionLogits ?? out.logits).toBeUndefined();
+        return out.loss as tf.Scalar;
+      });
       expect(
         Math.abs(
           (value.dataSync()[0] as number) -
@@ -50,6 +58,24 @@ describe('gradients match PyTorch', () => {
         expect(maxAbsDiff(ours as tf.Tensor, g), name).toBeLessThanOrEqual(1e-4);
       }
       tf.dispose([value, ...Object.values(grads)]);
+      disposeInputs(expected.inputs);
+      model.dispose();
+    });
+  }
+});
+
+describe('lossOnly', () => {
+  for (const c of ['bert/maskedlm', 'bert/pretraining']) {
+    it(`${c}: the loss at the labelled positions only equals PyTorch's loss`, async () => {
+      const dir = path.join(FIXTURES, c);
+      const model = await AutoModel.fromPretrainedArchitecture(dir, { strict: true });
+      const expected = await loadExpected(path.join(dir, 'expected.safetensors'));
+      const loss = tf.tidy(
+        () => model.forward(expected.inputs, { lossOnly: true }).loss?.dataSync()[0],
+      );
+      const ref = (expected.outputs.get('loss') as SafetensorsTensor).data[0] as number;
+      expect(loss).toBeDefined();
+      expect(Math.abs((loss as number) - ref)).toBeLessThan(1e-4);
       disposeInputs(expected.inputs);
       model.dispose();
     });

@@ -12,6 +12,7 @@ import {
   checkSameShape,
   crossEntropy,
   dropout,
+  labelledPositionsLoss,
   Embedding,
   extendedAttentionMask,
   LayerNorm,
@@ -375,8 +376,11 @@ export class BertLMPredictionHead {
     this.bias = p.create(`${prefix}.bias`, [config.vocab_size], 'zeros');
   }
 
-  forward(h: tf.Tensor3D): tf.Tensor3D {
-    return linear(this.transform.forward(h), this.decoderWeight, this.bias) as tf.Tensor3D;
+  forward(h: tf.Tensor3D): tf.Tensor3D;
+  /** Rows [N, H] (the labelled positions only) -> [N, V]. */
+  forward(h: tf.Tensor2D): tf.Tensor2D;
+  forward(h: tf.Tensor): tf.Tensor {
+    return linear(this.transform.forward(h), this.decoderWeight, this.bias);
   }
 }
 
@@ -456,8 +460,19 @@ export class BertForPreTraining extends BertPreTrainedModel {
 
   forward(inputs: ModelInputs, options: ForwardOptions = {}): ModelOutput {
     const enc = this.bert.forward(inputs, options);
-    const predictionLogits = this.predictions.forward(enc.sequenceOutput);
     const seqRelationshipLogits = this.seqRelationship.forward(requirePooled(enc)) as tf.Tensor2D;
+    if (options.lossOnly && inputs.labels && inputs.nextSentenceLabel) {
+      const mlm = labelledPositionsLoss(
+        (rows) => this.predictions.forward(rows as tf.Tensor2D),
+        enc.sequenceOutput,
+        inputs.labels,
+      );
+      if (mlm) {
+        const nsp = crossEntropy(seqRelationshipLogits, inputs.nextSentenceLabel);
+        return { loss: mlm.add(nsp) as tf.Scalar, seqRelationshipLogits, ...extras(enc) };
+      }
+    }
+    const predictionLogits = this.predictions.forward(enc.sequenceOutput);
     const loss =
       inputs.labels && inputs.nextSentenceLabel
         ? (crossEntropy(predictionLogits, inputs.labels).add(
@@ -491,6 +506,14 @@ export class BertForMaskedLM extends BertPreTrainedModel {
 
   forward(inputs: ModelInputs, options: ForwardOptions = {}): ModelOutput {
     const enc = this.bert.forward(inputs, options);
+    if (options.lossOnly && inputs.labels) {
+      const loss = labelledPositionsLoss(
+        (rows) => this.predictions.forward(rows as tf.Tensor2D),
+        enc.sequenceOutput,
+        inputs.labels,
+      );
+      if (loss) return { loss, ...extras(enc) };
+    }
     return tokenClassifierOutput(this.predictions.forward(enc.sequenceOutput), inputs, enc);
   }
 }
