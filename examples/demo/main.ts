@@ -161,7 +161,7 @@ export const DEFAULTS: DemoOptions = {
     max_position_embeddings: 128,
   },
   pretrain: {
-    steps: 800,
+    steps: 1000,
     batchSize: 128,
     blockSize: 32,
     learningRate: 2e-3,

@@ -268,11 +268,6 @@ const stopGradient = tf.customGrad(((x: tf.Tensor) => ({
 })) as unknown as Parameters<typeof tf.customGrad>[0]);
 
 /**
- * nn.Embedding: int32 ids [...] -> [..., dim] by row gather. With `paddingIdx`, as in PyTorch,
- * the padding row gets no gradient (the row is looked up but never trained): the gathered
- * vectors of pad ids are passed through stopGradient.
- */
-/**
  * Whether a gradient tape is recording (inside tf.grad / variableGrads / customGrad's forward).
  * Reads the engine's gradient depth; if a tfjs version lacks it, answers true (the safe side).
  */
@@ -282,6 +277,11 @@ function recordingGradients(): boolean {
   return typeof depth !== 'number' || depth > 0;
 }
 
+/**
+ * nn.Embedding: int32 ids [...] -> [..., dim] by row gather. With `paddingIdx`, as in PyTorch,
+ * the padding row gets no gradient (the row is looked up but never trained): the gathered
+ * vectors of pad ids are passed through stopGradient.
+ */
 export class Embedding {
   readonly weight: tf.Variable;
 
