@@ -320,6 +320,10 @@ function runFusedMatMul(
   residual?: tf.TensorInfo,
 ): tf.Tensor {
   const b = backend.binding;
+  if (residual && activation !== 'none') {
+    // oneDNN's post-ops run in order; HF has no layer that sums after an activation.
+    throw new Error(`fused linear: a residual sum needs activation 'none', found '${activation}'`);
+  }
   const fusedOps = residual
     ? ['BiasAdd', 'Add']
     : activation === 'gelu'
